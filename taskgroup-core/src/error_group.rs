@@ -1,0 +1,417 @@
+//! [`ErrorGroup`]: a non-empty tree of errors (PEP 654 `ExceptionGroup`).
+
+use std::borrow::Cow;
+use std::error::Error;
+use std::fmt;
+
+use crate::{AnyError, BoxError, Leaf};
+
+/// The message of every group a [`TaskGroup`](crate::TaskGroup) returns.
+pub const TASK_GROUP_MESSAGE: &str = "unhandled errors in a task group";
+
+/// A non-empty tree of errors: a message, notes, and ordered children that are
+/// leaf errors or nested groups. Rust's PEP 654 `ExceptionGroup`.
+///
+/// `ErrorGroup` (no parameter) holds [`AnyError`] leaves of any type;
+/// `ErrorGroup<E>` is a *typed* group whose leaves are all `E`, so iterating it
+/// yields `&E` and handlers never downcast. [`split`](ErrorGroup::split) turns
+/// the first into the second.
+///
+/// Leaves keep their order, nesting is never flattened, and a group is never
+/// empty: [`ErrorGroup::new`] refuses an empty list and splitting prunes empty
+/// branches.
+///
+/// # Examples
+///
+/// ```
+/// use std::{fmt, io};
+/// use taskgroup_core::{AnyError, ErrorGroup, Node};
+///
+/// let inner = ErrorGroup::new("inner", [Node::error(fmt::Error)])?;
+/// let eg = ErrorGroup::new("outer", [Node::error(io::Error::other("disk")), inner.into()])?;
+/// assert_eq!(eg.len(), 2);
+///
+/// let (fmt_errors, rest) = eg.split::<fmt::Error>();
+/// let fmt_errors = fmt_errors.unwrap();
+/// // the match keeps the nesting and messages of the original
+/// assert_eq!(fmt_errors.message(), "outer");
+/// assert!(matches!(&fmt_errors.children()[0], Node::Group(g) if g.message() == "inner"));
+/// assert_eq!(rest.unwrap().iter().next().unwrap().to_string(), "disk");
+/// # Ok::<(), taskgroup_core::EmptyGroupError>(())
+/// ```
+pub struct ErrorGroup<E = AnyError> {
+    message: Cow<'static, str>,
+    children: Vec<Node<E>>,
+    notes: Vec<String>,
+    leaf_count: usize,
+}
+
+/// A child of an [`ErrorGroup`]: a leaf error or a nested group.
+pub enum Node<E = AnyError> {
+    /// One error, with its notes and origin.
+    Leaf(Leaf<E>),
+    /// A nested group, kept as one child (never flattened).
+    Group(ErrorGroup<E>),
+}
+
+/// The error of [`ErrorGroup::new`] given no children: PEP 654 forbids empty groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmptyGroupError;
+
+impl fmt::Display for EmptyGroupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an error group needs at least one error")
+    }
+}
+
+impl Error for EmptyGroupError {}
+
+impl<E> Node<E> {
+    /// A leaf node holding `error`.
+    pub fn leaf(error: E) -> Self {
+        Node::Leaf(Leaf::new(error))
+    }
+
+    /// The number of leaves below this node (1 for a leaf).
+    pub fn len(&self) -> usize {
+        match self {
+            Node::Leaf(_) => 1,
+            Node::Group(group) => group.len(),
+        }
+    }
+
+    /// Always `false`: a node holds at least one leaf.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+impl Node {
+    /// A node for any error: an [`ErrorGroup`] (also one inside a `Box<dyn Error>`
+    /// or an `anyhow::Error`) becomes a nested group, anything else a leaf.
+    pub fn error(error: impl Into<BoxError>) -> Self {
+        match error.into().downcast::<ErrorGroup>() {
+            Ok(group) => Node::Group(*group),
+            Err(other) => Node::Leaf(Leaf::new(AnyError::new(other))),
+        }
+    }
+}
+
+impl<E> From<Leaf<E>> for Node<E> {
+    fn from(leaf: Leaf<E>) -> Self {
+        Node::Leaf(leaf)
+    }
+}
+
+impl<E> From<ErrorGroup<E>> for Node<E> {
+    fn from(group: ErrorGroup<E>) -> Self {
+        Node::Group(group)
+    }
+}
+
+// `len` is the leaf count, and a group is never empty, so `is_empty` would always be false.
+#[allow(clippy::len_without_is_empty)]
+impl<E> ErrorGroup<E> {
+    /// A group with `message` and `children` (leaves or nested groups), in order.
+    ///
+    /// # Errors
+    ///
+    /// [`EmptyGroupError`] if `children` is empty.
+    pub fn new(
+        message: impl Into<Cow<'static, str>>,
+        children: impl IntoIterator<Item = impl Into<Node<E>>>,
+    ) -> Result<Self, EmptyGroupError> {
+        let children: Vec<Node<E>> = children.into_iter().map(Into::into).collect();
+        if children.is_empty() {
+            return Err(EmptyGroupError);
+        }
+        Ok(Self::from_children(message.into(), Vec::new(), children))
+    }
+
+    /// A flat group of `errors`, in order.
+    ///
+    /// # Errors
+    ///
+    /// [`EmptyGroupError`] if `errors` is empty.
+    pub fn from_errors(
+        message: impl Into<Cow<'static, str>>,
+        errors: impl IntoIterator<Item = E>,
+    ) -> Result<Self, EmptyGroupError> {
+        Self::new(message, errors.into_iter().map(Node::leaf))
+    }
+
+    /// Builds a group from children the caller knows to be non-empty.
+    pub(crate) fn from_children(
+        message: Cow<'static, str>,
+        notes: Vec<String>,
+        children: Vec<Node<E>>,
+    ) -> Self {
+        debug_assert!(!children.is_empty(), "an ErrorGroup is never empty");
+        let leaf_count = children.iter().map(Node::len).sum();
+        ErrorGroup {
+            message,
+            children,
+            notes,
+            leaf_count,
+        }
+    }
+
+    /// The group's message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The direct children, in order: leaves and nested groups.
+    pub fn children(&self) -> &[Node<E>] {
+        &self.children
+    }
+
+    /// Moves the direct children out.
+    pub fn into_children(self) -> Vec<Node<E>> {
+        self.children
+    }
+
+    /// The number of leaf errors at any depth (never zero).
+    pub fn len(&self) -> usize {
+        self.leaf_count
+    }
+
+    /// The notes attached to the group itself.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Attaches a note to the group (Python's `add_note`).
+    pub fn add_note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
+    }
+
+    /// The leaf errors, depth-first, left to right (PEP 654's leaf order).
+    pub fn iter(&self) -> Iter<'_, E> {
+        Iter {
+            leaves: self.leaves(),
+        }
+    }
+
+    /// The leaves (error, notes, origin), depth-first, left to right.
+    pub fn leaves(&self) -> Leaves<'_, E> {
+        Leaves {
+            stack: vec![self.children.iter()],
+        }
+    }
+
+    /// Moves the leaves out, depth-first, left to right.
+    pub fn into_leaves(self) -> Vec<Leaf<E>> {
+        let mut out = Vec::with_capacity(self.leaf_count);
+        self.collect_leaves(&mut out);
+        out
+    }
+
+    fn collect_leaves(self, out: &mut Vec<Leaf<E>>) {
+        for child in self.children {
+            match child {
+                Node::Leaf(leaf) => out.push(leaf),
+                Node::Group(group) => group.collect_leaves(out),
+            }
+        }
+    }
+
+    /// Moves the errors out, depth-first, left to right.
+    pub fn into_errors(self) -> impl Iterator<Item = E> {
+        self.into_leaves().into_iter().map(Leaf::into_error)
+    }
+
+    /// Converts every leaf error, keeping the shape, messages, notes and origins.
+    pub fn map_errors<U>(self, mut f: impl FnMut(E) -> U) -> ErrorGroup<U> {
+        self.map_leaves(&mut |leaf| leaf.map(&mut f))
+    }
+
+    fn map_leaves<U>(self, f: &mut impl FnMut(Leaf<E>) -> Leaf<U>) -> ErrorGroup<U> {
+        let children = self
+            .children
+            .into_iter()
+            .map(|child| match child {
+                Node::Leaf(leaf) => Node::Leaf(f(leaf)),
+                Node::Group(group) => Node::Group(group.map_leaves(f)),
+            })
+            .collect();
+        ErrorGroup {
+            message: self.message,
+            children,
+            notes: self.notes,
+            leaf_count: self.leaf_count,
+        }
+    }
+
+    /// Splits into the leaves for which `pred` is true and the rest (Python's
+    /// `eg.split(pred)`). Both sides keep the original nesting, messages and notes;
+    /// empty branches are pruned, singleton branches kept, leaf order kept.
+    /// A side with no leaves is `None`.
+    ///
+    /// # Panics
+    ///
+    /// If `pred` panics, the panic propagates. `pred` runs on every leaf before any
+    /// leaf is moved, so the group is never left half split: it is dropped whole
+    /// during unwinding, each leaf exactly once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use taskgroup_core::ErrorGroup;
+    ///
+    /// let eg = ErrorGroup::from_errors("numbers", [1, 2, 3, 4])?;
+    /// let (even, odd) = eg.split_by(|n| n % 2 == 0);
+    /// assert_eq!(even.unwrap().into_errors().collect::<Vec<_>>(), [2, 4]);
+    /// assert_eq!(odd.unwrap().message(), "numbers");
+    /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
+    /// ```
+    pub fn split_by(self, mut pred: impl FnMut(&E) -> bool) -> (Option<Self>, Option<Self>) {
+        let mask: Vec<bool> = self.iter().map(&mut pred).collect();
+        if mask.iter().all(|&m| m) {
+            return (Some(self), None);
+        }
+        if !mask.iter().any(|&m| m) {
+            return (None, Some(self));
+        }
+        let mut mask = mask.into_iter();
+        self.partition_map(&mut |leaf| {
+            if mask.next().unwrap_or(false) {
+                Ok(leaf)
+            } else {
+                Err(leaf)
+            }
+        })
+    }
+
+    /// The leaves for which `pred` is true, with the original nesting (Python's
+    /// `eg.subgroup(pred)`); `None` if there are none. See [`split_by`](Self::split_by).
+    pub fn subgroup_by(self, pred: impl FnMut(&E) -> bool) -> Option<Self> {
+        self.split_by(pred).0
+    }
+
+    /// Partitions the leaves with `f`, which converts a leaf it takes or hands it
+    /// back, building both sides in one pass over the tree.
+    pub(crate) fn partition_map<U>(
+        self,
+        f: &mut impl FnMut(Leaf<E>) -> Result<Leaf<U>, Leaf<E>>,
+    ) -> (Option<ErrorGroup<U>>, Option<ErrorGroup<E>>) {
+        let mut taken = Vec::new();
+        let mut kept = Vec::new();
+        for child in self.children {
+            match child {
+                Node::Leaf(leaf) => match f(leaf) {
+                    Ok(leaf) => taken.push(Node::Leaf(leaf)),
+                    Err(leaf) => kept.push(Node::Leaf(leaf)),
+                },
+                Node::Group(group) => {
+                    let (t, k) = group.partition_map(f);
+                    taken.extend(t.map(Node::Group));
+                    kept.extend(k.map(Node::Group));
+                }
+            }
+        }
+        let taken = (!taken.is_empty())
+            .then(|| ErrorGroup::from_children(self.message.clone(), self.notes.clone(), taken));
+        let kept =
+            (!kept.is_empty()).then(|| ErrorGroup::from_children(self.message, self.notes, kept));
+        (taken, kept)
+    }
+}
+
+impl ErrorGroup {
+    /// Splits into the leaves of type `T`, at any depth, as a typed group, and the
+    /// rest (Python's `eg.split(T)`). Both sides keep the original nesting,
+    /// messages and notes; empty branches are pruned, leaf order is kept.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{fmt, io};
+    /// use taskgroup_core::{ErrorGroup, Node};
+    ///
+    /// let eg = ErrorGroup::new("mixed", [Node::error(fmt::Error), Node::error(io::Error::other("x"))])?;
+    /// let (io_errors, rest) = eg.split::<io::Error>();
+    /// let io_errors: ErrorGroup<io::Error> = io_errors.unwrap();
+    /// assert_eq!(io_errors.iter().next().unwrap().kind(), io::ErrorKind::Other);
+    /// assert_eq!(rest.unwrap().len(), 1);
+    /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
+    /// ```
+    pub fn split<T: Error + Send + Sync + 'static>(
+        self,
+    ) -> (Option<ErrorGroup<T>>, Option<ErrorGroup>) {
+        self.partition_map(&mut |leaf| leaf.try_map(AnyError::downcast::<T>))
+    }
+
+    /// The leaves of type `T` with the original nesting (Python's `eg.subgroup(T)`),
+    /// or `None`. See [`split`](Self::split).
+    pub fn subgroup<T: Error + Send + Sync + 'static>(self) -> Option<ErrorGroup<T>> {
+        self.split::<T>().0
+    }
+
+    /// Whether any leaf is a `T`.
+    pub fn contains<T: Error + 'static>(&self) -> bool {
+        self.iter().any(|error| error.is::<T>())
+    }
+}
+
+impl<E: Error + Send + Sync + 'static> From<ErrorGroup<E>> for ErrorGroup {
+    fn from(group: ErrorGroup<E>) -> Self {
+        group.map_errors(AnyError::from)
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> Error for ErrorGroup<E> {}
+
+/// Iterator over the errors of an [`ErrorGroup`], depth-first; see [`ErrorGroup::iter`].
+pub struct Iter<'a, E> {
+    leaves: Leaves<'a, E>,
+}
+
+impl<'a, E> Iterator for Iter<'a, E> {
+    type Item = &'a E;
+
+    fn next(&mut self) -> Option<&'a E> {
+        self.leaves.next().map(Leaf::error)
+    }
+}
+
+/// Iterator over the leaves of an [`ErrorGroup`], depth-first; see [`ErrorGroup::leaves`].
+///
+/// It keeps its own stack, so deep trees do not recurse.
+pub struct Leaves<'a, E> {
+    stack: Vec<std::slice::Iter<'a, Node<E>>>,
+}
+
+impl<'a, E> Iterator for Leaves<'a, E> {
+    type Item = &'a Leaf<E>;
+
+    fn next(&mut self) -> Option<&'a Leaf<E>> {
+        loop {
+            match self.stack.last_mut()?.next() {
+                Some(Node::Leaf(leaf)) => return Some(leaf),
+                Some(Node::Group(group)) => self.stack.push(group.children.iter()),
+                None => {
+                    self.stack.pop();
+                }
+            }
+        }
+    }
+}
+
+impl<'a, E> IntoIterator for &'a ErrorGroup<E> {
+    type Item = &'a E;
+    type IntoIter = Iter<'a, E>;
+
+    fn into_iter(self) -> Iter<'a, E> {
+        self.iter()
+    }
+}
+
+impl<E> IntoIterator for ErrorGroup<E> {
+    type Item = E;
+    type IntoIter = std::iter::Map<std::vec::IntoIter<Leaf<E>>, fn(Leaf<E>) -> E>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_leaves().into_iter().map(Leaf::into_error)
+    }
+}

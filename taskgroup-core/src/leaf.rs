@@ -1,0 +1,119 @@
+//! [`Leaf`]: one error in an [`ErrorGroup`](crate::ErrorGroup), with its notes and origin.
+
+use crate::Origin;
+
+/// Marks a leaf that an except* dispatch handed to an arm, so that a re-raise can put it
+/// back where it was in the original tree (DESIGN.md rule 4.5). Identity, not equality:
+/// leaves need not be `Eq` (catalogue C17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Slot {
+    pub(crate) dispatch: u64,
+    pub(crate) index: u32,
+}
+
+/// One error in a group: the error value, the notes attached to it (PEP 678) and,
+/// for errors that came out of a task group, its [`Origin`].
+///
+/// # Examples
+///
+/// ```
+/// use taskgroup_core::Leaf;
+///
+/// let mut leaf = Leaf::new(std::fmt::Error);
+/// leaf.add_note("while rendering the report");
+/// assert_eq!(leaf.notes(), ["while rendering the report"]);
+/// ```
+pub struct Leaf<E> {
+    error: E,
+    notes: Vec<String>,
+    origin: Option<Box<Origin>>,
+    pub(crate) slot: Option<Slot>,
+}
+
+impl<E> Leaf<E> {
+    /// A leaf with no notes and no origin.
+    pub fn new(error: E) -> Self {
+        Leaf {
+            error,
+            notes: Vec::new(),
+            origin: None,
+            slot: None,
+        }
+    }
+
+    /// Sets where the error came from.
+    pub fn with_origin(mut self, origin: Origin) -> Self {
+        self.origin = Some(Box::new(origin));
+        self
+    }
+
+    /// The error.
+    pub fn error(&self) -> &E {
+        &self.error
+    }
+
+    /// The error, mutably.
+    pub fn error_mut(&mut self) -> &mut E {
+        &mut self.error
+    }
+
+    /// Moves the error out, dropping notes and origin.
+    pub fn into_error(self) -> E {
+        self.error
+    }
+
+    /// The notes, oldest first.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Attaches a note (Python's `add_note`), shown by the group's `Display`.
+    pub fn add_note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
+    }
+
+    /// The task (or body) the error came from, if it came out of a task group.
+    pub fn origin(&self) -> Option<&Origin> {
+        self.origin.as_deref()
+    }
+
+    /// Converts the error, keeping notes, origin and dispatch identity.
+    pub fn map<U>(self, f: impl FnOnce(E) -> U) -> Leaf<U> {
+        Leaf {
+            error: f(self.error),
+            notes: self.notes,
+            origin: self.origin,
+            slot: self.slot,
+        }
+    }
+
+    /// Converts the error if `f` accepts it, or gives the leaf back unchanged.
+    pub(crate) fn try_map<U>(self, f: impl FnOnce(E) -> Result<U, E>) -> Result<Leaf<U>, Leaf<E>> {
+        let Leaf {
+            error,
+            notes,
+            origin,
+            slot,
+        } = self;
+        match f(error) {
+            Ok(error) => Ok(Leaf {
+                error,
+                notes,
+                origin,
+                slot,
+            }),
+            Err(error) => Err(Leaf {
+                error,
+                notes,
+                origin,
+                slot,
+            }),
+        }
+    }
+}
+
+impl<E> From<E> for Leaf<E> {
+    fn from(error: E) -> Self {
+        Leaf::new(error)
+    }
+}

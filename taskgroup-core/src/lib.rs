@@ -1,0 +1,18 @@
+//! The runtime of [`taskgroup`](https://docs.rs/taskgroup): Python's
+//! `asyncio.TaskGroup` on tokio, PEP 654 error groups and `except*` dispatch.
+//!
+//! Most users depend on the `taskgroup` facade crate instead, which re-exports
+//! everything here together with the `task_group!` and `#[except_star]` macros.
+
+mod any_error;
+mod dispatch;
+mod display;
+mod error_group;
+mod leaf;
+mod origin;
+
+pub use any_error::{AnyError, BoxError};
+pub use dispatch::{ExceptStar, Raise, UnsettledArm};
+pub use error_group::{EmptyGroupError, ErrorGroup, Iter, Leaves, Node, TASK_GROUP_MESSAGE};
+pub use leaf::Leaf;
+pub use origin::{Origin, TaskId};
