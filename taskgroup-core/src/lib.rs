@@ -5,14 +5,28 @@
 //! everything here together with the `task_group!` and `#[except_star]` macros.
 
 mod any_error;
+mod builder;
 mod dispatch;
 mod display;
 mod error_group;
+mod errors;
+mod group;
+mod handle;
 mod leaf;
 mod origin;
+mod run;
+mod shared;
+mod task;
+mod timeout;
 
 pub use any_error::{AnyError, BoxError};
 pub use dispatch::{ExceptStar, Raise, UnsettledArm};
 pub use error_group::{EmptyGroupError, ErrorGroup, Iter, Leaves, Node, TASK_GROUP_MESSAGE};
 pub use leaf::Leaf;
 pub use origin::{Origin, TaskId};
+pub use builder::Builder;
+pub use errors::{Cancelled, ConfigError, SpawnError, SpawnRefused};
+pub use group::{Spawner, TaskGroup};
+pub use handle::{TaskError, TaskHandle};
+pub use task::TaskOutput;
+pub use timeout::Timeout;

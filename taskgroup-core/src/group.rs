@@ -1,0 +1,276 @@
+//! [`TaskGroup`]: the handle a group's body receives, to spawn and cancel tasks.
+
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, Location};
+use std::sync::Arc;
+
+use crate::handle::TaskCell;
+use crate::shared::Shared;
+use crate::task::{run_task, Identity, TaskGuard, TaskOutput};
+use crate::{BoxError, Builder, ErrorGroup, SpawnError, SpawnRefused, TaskError, TaskHandle, TaskId};
+
+/// A group of tasks that finish together (Python's `asyncio.TaskGroup`).
+///
+/// [`TaskGroup::run`] (or [`TaskGroup::builder`]) runs a body that receives a
+/// `TaskGroup` handle, and returns when the body and every task are finished,
+/// including tasks spawned by tasks. The first error cancels the body and every
+/// other task, and all errors come back together as one [`ErrorGroup`] with the
+/// message [`TASK_GROUP_MESSAGE`](crate::TASK_GROUP_MESSAGE).
+///
+/// The handle is `Clone + Send + Sync`: move clones into tasks, or into another
+/// OS thread, to spawn from there (Python's `run_coroutine_threadsafe`). A handle
+/// kept after the group finished refuses to spawn.
+///
+/// Tasks run on the tokio runtime that runs the group, in parallel on a
+/// multi-thread runtime.
+///
+/// # Examples
+///
+/// ```
+/// use taskgroup_core::TaskGroup;
+///
+/// # #[derive(Debug)] struct ValueError;
+/// # impl std::fmt::Display for ValueError {
+/// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("bad value") }
+/// # }
+/// # impl std::error::Error for ValueError {}
+/// # #[tokio::main] async fn main() {
+/// let result = TaskGroup::run(async |tg| {
+///     let ok = tg.spawn(async { Ok::<_, ValueError>(1) });
+///     tg.spawn(async { Err::<u32, _>(ValueError) });
+///     Ok::<_, ValueError>(ok)
+/// })
+/// .await;
+/// let errors = result.unwrap_err();
+/// assert_eq!(errors.message(), "unhandled errors in a task group");
+/// assert_eq!(errors.len(), 1);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct TaskGroup {
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// A handle that spawns into a group from anywhere: another task, another OS
+/// thread. It is the same type as [`TaskGroup`]; see [`TaskGroup::spawner`].
+pub type Spawner = TaskGroup;
+
+impl TaskGroup {
+    /// A [`Builder`] for a group with a name, timeout, deadline, limit, grace
+    /// period or supervision.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// Runs `body` with a new group and waits for it and every task; see the
+    /// type's docs and [`Builder::run`].
+    ///
+    /// # Errors
+    ///
+    /// Every error the body and the tasks returned, as one group.
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: dropping the future aborts the body and every task.
+    #[track_caller]
+    pub fn run<F, T, E>(body: F) -> impl Future<Output = Result<T, ErrorGroup>>
+    where
+        F: AsyncFnOnce(TaskGroup) -> Result<T, E>,
+        E: Into<BoxError>,
+    {
+        Builder::default().run(body)
+    }
+
+    /// Spawns `future` as a task of the group and returns its handle.
+    ///
+    /// The task fails by returning `Err(e)`, which cancels the group (unless it
+    /// supervises) and lands in its [`ErrorGroup`]. If the group is cancelling or
+    /// finished, the future is not run and the handle gives
+    /// [`TaskError::NotSpawned`]; use [`try_spawn`](Self::try_spawn) to get the
+    /// future back instead.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> TaskHandle<<F::Output as TaskOutput>::Ok>
+    where
+        F: Future + Send + 'static,
+        F::Output: TaskOutput,
+    {
+        self.spawn_with(None, future, Location::caller())
+            .unwrap_or_else(|refused| refused_handle(refused.reason))
+    }
+
+    /// Spawns `future` as a task named `name`; the name shows in its handle, in
+    /// the origin of its error, and in tracing spans.
+    #[track_caller]
+    pub fn spawn_named<F>(
+        &self,
+        name: impl Into<Arc<str>>,
+        future: F,
+    ) -> TaskHandle<<F::Output as TaskOutput>::Ok>
+    where
+        F: Future + Send + 'static,
+        F::Output: TaskOutput,
+    {
+        self.spawn_with(Some(name.into()), future, Location::caller())
+            .unwrap_or_else(|refused| refused_handle(refused.reason))
+    }
+
+    /// Spawns `future`, or hands it back unpolled if the group refuses it.
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnError`] with the future when the group is cancelling or finished.
+    #[track_caller]
+    pub fn try_spawn<F>(
+        &self,
+        future: F,
+    ) -> Result<TaskHandle<<F::Output as TaskOutput>::Ok>, SpawnError<F>>
+    where
+        F: Future + Send + 'static,
+        F::Output: TaskOutput,
+    {
+        self.spawn_with(None, future, Location::caller())
+    }
+
+    fn spawn_with<F>(
+        &self,
+        name: Option<Arc<str>>,
+        future: F,
+        location: &'static Location<'static>,
+    ) -> Result<TaskHandle<<F::Output as TaskOutput>::Ok>, SpawnError<F>>
+    where
+        F: Future + Send + 'static,
+        F::Output: TaskOutput,
+    {
+        let Some((guard, cell)) = self.enter(name.clone(), location) else {
+            let reason = self.refusal();
+            return Err(SpawnError { reason, future });
+        };
+        let id = guard.identity.id;
+        let task = run_task(guard, future);
+        #[cfg(feature = "tracing")]
+        let task = tracing::Instrument::instrument(
+            task,
+            tracing::info_span!("task", group = self.name(), task = name.as_deref(), id = id.as_u64()),
+        );
+        let join = self.shared.runtime.spawn(task);
+        Ok(TaskHandle::new(cell, Some(join.abort_handle()), id, name))
+    }
+
+    /// Runs the blocking function `f` on tokio's blocking pool as a task of the
+    /// group. It counts towards the group's limit, its error and panic are
+    /// collected like any task's, and the group waits for it; but a thread cannot
+    /// be interrupted, so cancellation only stops it if it has not started yet.
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, f: F) -> TaskHandle<R::Ok>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: TaskOutput,
+    {
+        let Some((guard, cell)) = self.enter(None, Location::caller()) else {
+            return refused_handle(self.refusal());
+        };
+        let id = guard.identity.id;
+        let runtime = self.shared.runtime.clone();
+        let join = self.shared.runtime.spawn_blocking(move || {
+            let shared = Arc::clone(&guard.shared);
+            let _permit = match &shared.limit {
+                Some(limit) => match runtime.block_on(limit.acquire()) {
+                    Ok(permit) if !shared.hard.is_cancelled() => Some(permit),
+                    _ => return, // stopped while waiting its turn
+                },
+                None => None,
+            };
+            if shared.hard.is_cancelled() {
+                return;
+            }
+            guard.finish(Some(std::panic::catch_unwind(AssertUnwindSafe(f))));
+        });
+        TaskHandle::new(cell, Some(join.abort_handle()), id, None)
+    }
+
+    /// Counts a new task in and prepares its guard and result cell.
+    fn enter<T>(
+        &self,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+    ) -> Option<(TaskGuard<T>, Arc<TaskCell<T>>)> {
+        if !self.shared.try_enter() {
+            return None;
+        }
+        let cell = Arc::new(TaskCell::new());
+        let identity = Identity {
+            id: TaskId::next(),
+            name,
+            location,
+        };
+        let guard = TaskGuard {
+            shared: Arc::clone(&self.shared),
+            cell: Arc::clone(&cell),
+            identity,
+        };
+        Some((guard, cell))
+    }
+
+    fn refusal(&self) -> SpawnRefused {
+        if self.shared.is_finished() {
+            SpawnRefused::Finished
+        } else {
+            SpawnRefused::ShuttingDown
+        }
+    }
+
+    /// A handle to spawn from other tasks or other OS threads (a clone of this one).
+    pub fn spawner(&self) -> Spawner {
+        self.clone()
+    }
+
+    /// Cancels the group from inside: the body and every task are stopped (after
+    /// the grace period, if one is set), and this is not an error. `run` then
+    /// returns `Ok` with the body's value if the body had already finished, the
+    /// collected errors if any task failed, and otherwise an `ErrorGroup` whose
+    /// one leaf is [`Cancelled`](crate::Cancelled).
+    pub fn cancel(&self) {
+        self.shared.cancel();
+    }
+
+    /// Waits until the group starts cancelling: how a task notices cancellation
+    /// and cleans up within the grace period.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: it only waits.
+    pub async fn cancelled(&self) {
+        self.shared.soft.cancelled().await;
+    }
+
+    /// Whether the group has started cancelling.
+    pub fn is_cancelled(&self) -> bool {
+        self.shared.soft.is_cancelled()
+    }
+
+    /// Whether the group refuses new tasks (cancelling or finished).
+    pub fn is_closed(&self) -> bool {
+        self.shared.is_closed()
+    }
+
+    /// The group's name, if the builder gave one.
+    pub fn name(&self) -> Option<&str> {
+        self.shared.name.as_deref()
+    }
+}
+
+fn refused_handle<T>(reason: SpawnRefused) -> TaskHandle<T> {
+    let cell = Arc::new(TaskCell::finished(Err(TaskError::NotSpawned(reason))));
+    TaskHandle::new(cell, None, TaskId::next(), None)
+}
+
+impl fmt::Debug for TaskGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskGroup")
+            .field("name", &self.name())
+            .field("cancelled", &self.is_cancelled())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}

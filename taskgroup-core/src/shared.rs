@@ -1,0 +1,174 @@
+//! [`Shared`]: the state one task group shares between its `run` future, its
+//! handles and its tasks.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use futures::task::AtomicWaker;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::{ErrorGroup, Node, TASK_GROUP_MESSAGE};
+
+/// Set in [`Shared::live`] once the group refuses new tasks (cancelling or finished).
+const CLOSED: usize = 1 << (usize::BITS - 1);
+
+/// A panic payload, as `catch_unwind` gives it.
+pub(crate) type Payload = Box<dyn Any + Send + 'static>;
+
+pub(crate) struct Shared {
+    pub(crate) name: Option<Arc<str>>,
+    /// Running units (the body counts as one) in the low bits, [`CLOSED`] on top:
+    /// one atomic, so a spawn and the group's decision to finish cannot race.
+    live: AtomicUsize,
+    /// Wakes the `run` future: when the count reaches zero, and on cancellation.
+    pub(crate) waker: AtomicWaker,
+    /// Fires first on cancellation: what `TaskGroup::cancelled` waits for.
+    pub(crate) soft: CancellationToken,
+    /// Fires when tasks must stop: their futures are dropped at the next poll.
+    pub(crate) hard: CancellationToken,
+    pub(crate) grace: Option<Duration>,
+    pub(crate) supervise: bool,
+    pub(crate) limit: Option<Arc<Semaphore>>,
+    /// The earliest deadline of this group and its ancestors, for nested groups.
+    pub(crate) deadline_for_children: Option<Instant>,
+    pub(crate) runtime: tokio::runtime::Handle,
+    errors: Mutex<Vec<Node>>,
+    panic: Mutex<Option<Payload>>,
+    finished: AtomicBool,
+}
+
+/// Locks a mutex whose data stays consistent even if a holder panicked (every
+/// critical section here is a single push or take).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) struct Config {
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) grace: Option<Duration>,
+    pub(crate) supervise: bool,
+    pub(crate) limit: Option<usize>,
+    pub(crate) deadline_for_children: Option<Instant>,
+}
+
+impl Shared {
+    pub(crate) fn new(config: Config, runtime: tokio::runtime::Handle) -> Self {
+        Shared {
+            name: config.name,
+            live: AtomicUsize::new(1), // the body
+            waker: AtomicWaker::new(),
+            soft: CancellationToken::new(),
+            hard: CancellationToken::new(),
+            grace: config.grace,
+            supervise: config.supervise,
+            limit: config.limit.map(|n| Arc::new(Semaphore::new(n))),
+            deadline_for_children: config.deadline_for_children,
+            runtime,
+            errors: Mutex::new(Vec::new()),
+            panic: Mutex::new(None),
+            finished: AtomicBool::new(false),
+        }
+    }
+
+    /// Counts a new task in, unless the group is closed.
+    pub(crate) fn try_enter(&self) -> bool {
+        let before = self.live.fetch_add(1, Ordering::AcqRel);
+        if before & CLOSED == 0 {
+            return true;
+        }
+        self.leave();
+        false
+    }
+
+    /// Counts a task (or the body) out, waking the group when none is left.
+    pub(crate) fn leave(&self) {
+        let before = self.live.fetch_sub(1, Ordering::AcqRel);
+        if before & !CLOSED == 1 {
+            self.waker.wake();
+        }
+    }
+
+    /// Closes the group if nothing runs any more; `true` once it is finished.
+    pub(crate) fn try_finish(&self) -> bool {
+        let now = self.live.load(Ordering::Acquire);
+        now & !CLOSED == 0
+            && (now == CLOSED
+                || self
+                    .live
+                    .compare_exchange(0, CLOSED, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok())
+    }
+
+    /// Whether spawns are refused.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.live.load(Ordering::Acquire) & CLOSED != 0
+    }
+
+    /// Starts cancelling: no more spawns, cooperative signal now, and the hard
+    /// stop now or (with a grace period) when the `run` future's grace timer fires.
+    pub(crate) fn cancel(&self) {
+        self.live.fetch_or(CLOSED, Ordering::AcqRel);
+        self.soft.cancel();
+        if self.grace.is_none() {
+            self.hard.cancel();
+        }
+        self.waker.wake();
+    }
+
+    /// Stops everything at once (a panic, or the `run` future dropped).
+    pub(crate) fn abort(&self) {
+        self.live.fetch_or(CLOSED, Ordering::AcqRel);
+        self.soft.cancel();
+        self.hard.cancel();
+        self.waker.wake();
+    }
+
+    /// Collects a task's error; the first one cancels the group unless it supervises.
+    pub(crate) fn fail(&self, node: Node) {
+        self.push(node);
+        if !self.supervise {
+            self.cancel();
+        }
+    }
+
+    /// Collects an error, in completion order.
+    pub(crate) fn push(&self, node: Node) {
+        #[cfg(feature = "tracing")]
+        tracing::warn!(group = self.name.as_deref(), error = ?node, "task group collected an error");
+        lock(&self.errors).push(node);
+    }
+
+    /// Marks the group finished: later spawns are refused as `Finished`.
+    pub(crate) fn mark_finished(&self) {
+        self.live.fetch_or(CLOSED, Ordering::AcqRel);
+        self.finished.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished.load(Ordering::Acquire)
+    }
+
+    /// Keeps the first panic payload and stops everything.
+    pub(crate) fn panicked(&self, payload: Payload) {
+        lock(&self.panic).get_or_insert(payload);
+        self.abort();
+    }
+
+    pub(crate) fn take_panic(&self) -> Option<Payload> {
+        lock(&self.panic).take()
+    }
+
+    /// The errors collected so far plus `last` (the body's), as the group's result.
+    pub(crate) fn take_errors(&self, last: Option<Node>) -> Option<ErrorGroup> {
+        let mut errors = std::mem::take(&mut *lock(&self.errors));
+        errors.extend(last);
+        (!errors.is_empty()).then(|| {
+            ErrorGroup::from_children(Cow::Borrowed(TASK_GROUP_MESSAGE), Vec::new(), errors)
+        })
+    }
+}
