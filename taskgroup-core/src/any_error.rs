@@ -16,8 +16,12 @@ pub type BoxError = Box<dyn Error + Send + Sync + 'static>;
 /// what lets a typed `ErrorGroup<E>` convert into an untyped `ErrorGroup` with
 /// `?` (a blanket `From` that would otherwise overlap `From<T> for T`).
 ///
-/// Errors that came through [`anyhow::Error`] or `Box<dyn Error>` are stored
-/// unwrapped, so they downcast to the type they wrap.
+/// Errors that came through a `Box<dyn Error + Send + Sync>` are stored unwrapped, so
+/// they downcast to the type they wrap. So are errors that came through an
+/// `anyhow::Error` when the `anyhow` feature is on (without it, anyhow boxes them in a
+/// private wrapper type that no downcast can see through). Converting an
+/// `anyhow::Error` drops the backtrace it captured, and an error with `context` added
+/// stays anyhow's context wrapper.
 ///
 /// # Examples
 ///
@@ -31,9 +35,10 @@ pub type BoxError = Box<dyn Error + Send + Sync + 'static>;
 pub struct AnyError(BoxError);
 
 impl AnyError {
-    /// Boxes an error (or takes a `Box<dyn Error + Send + Sync>` as it is).
-    pub fn new(error: impl Into<BoxError>) -> Self {
-        AnyError(error.into())
+    /// Boxes an error (or takes a `Box<dyn Error + Send + Sync>` as it is; see the
+    /// type's docs for `anyhow::Error`).
+    pub fn new(error: impl Into<BoxError> + 'static) -> Self {
+        AnyError(box_error(error))
     }
 
     /// Returns the boxed error.
@@ -50,6 +55,26 @@ impl AnyError {
     pub fn as_dyn(&self) -> &(dyn Error + Send + Sync + 'static) {
         &*self.0
     }
+}
+
+/// Converts `error` into a [`BoxError`] that downcasts to the type it carries.
+///
+/// `anyhow::Error` converts into a box of a private wrapper type, so with the `anyhow`
+/// feature it is unwrapped first. `E` is a type parameter (no specialization on stable),
+/// hence the look through `Any`, which is what needs `E: 'static`.
+pub(crate) fn box_error<E: Into<BoxError> + 'static>(error: E) -> BoxError {
+    let mut error = Some(error);
+    #[cfg(feature = "anyhow")]
+    if let Some(anyhow) = (&mut error as &mut dyn std::any::Any)
+        .downcast_mut::<Option<anyhow::Error>>()
+        .and_then(Option::take)
+    {
+        return anyhow.reallocate_into_boxed_dyn_error_without_backtrace();
+    }
+    error
+        .take()
+        .map(Into::into)
+        .expect("only an anyhow::Error is taken out")
 }
 
 impl Deref for AnyError {

@@ -6,6 +6,7 @@ use std::error::Error;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::any_error::box_error;
 use crate::leaf::Slot;
 use crate::{AnyError, BoxError, ErrorGroup, Leaf, Node};
 
@@ -23,9 +24,9 @@ enum RaiseKind {
     Reraise(ErrorGroup),
 }
 
-impl<E: Into<BoxError>> From<E> for Raise {
+impl<E: Into<BoxError> + 'static> From<E> for Raise {
     fn from(error: E) -> Self {
-        Raise(RaiseKind::New(error.into()))
+        Raise(RaiseKind::New(box_error(error)))
     }
 }
 
@@ -65,7 +66,9 @@ pub struct UnsettledArm;
 
 impl fmt::Display for UnsettledArm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an except* arm took errors but reported no outcome (call `settle` after `take`)")
+        f.write_str(
+            "an except* arm took errors but reported no outcome (call `settle` after `take`)",
+        )
     }
 }
 
@@ -128,7 +131,11 @@ impl Shape {
                     .filter_map(|child| child.project(next_slot, pick))
                     .collect();
                 (!kept.is_empty()).then(|| {
-                    Node::Group(ErrorGroup::from_children(message.clone(), notes.clone(), kept))
+                    Node::Group(ErrorGroup::from_children(
+                        message.clone(),
+                        notes.clone(),
+                        kept,
+                    ))
                 })
             }
         }
@@ -201,13 +208,17 @@ fn no_typed_group(error: BoxError) -> Result<ErrorGroup, BoxError> {
 }
 
 fn typed_group<T: Error + Send + Sync + 'static>(error: BoxError) -> Result<ErrorGroup, BoxError> {
-    error.downcast::<ErrorGroup<T>>().map(|group| (*group).into())
+    error
+        .downcast::<ErrorGroup<T>>()
+        .map(|group| (*group).into())
 }
 
 impl<V> ExceptStar<V> {
     /// Starts a dispatch over `result`: `Ok` runs no arm; `Err` holds an
     /// [`ErrorGroup`] or a naked error (which arms see as a group `""` of one).
-    pub fn new<E: Into<BoxError>>(result: Result<V, E>) -> Self {
+    /// The error is boxed as [`AnyError::new`] does, so with the `anyhow` feature the
+    /// type inside an `anyhow::Error` is what arms match.
+    pub fn new<E: Into<BoxError> + 'static>(result: Result<V, E>) -> Self {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let mut dispatch = ExceptStar {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
@@ -221,7 +232,7 @@ impl<V> ExceptStar<V> {
         match result {
             Ok(value) => dispatch.value = Some(value),
             Err(error) => {
-                let group = match Node::error(error) {
+                let group = match Node::error(box_error(error)) {
                     Node::Group(group) => group,
                     leaf => ErrorGroup::from_children(Cow::Borrowed(""), Vec::new(), vec![leaf]),
                 };
@@ -245,7 +256,10 @@ impl<V> ExceptStar<V> {
             let leaf = entry.take()?;
             match leaf.try_map(AnyError::downcast::<T>) {
                 Ok(mut leaf) => {
-                    leaf.slot = Some(Slot { dispatch: id, index: slot as u32 });
+                    leaf.slot = Some(Slot {
+                        dispatch: id,
+                        index: slot as u32,
+                    });
                     Some(leaf)
                 }
                 Err(leaf) => {
@@ -283,7 +297,10 @@ impl<V> ExceptStar<V> {
                 return None;
             }
             let mut leaf = entry.take()?;
-            leaf.slot = Some(Slot { dispatch: id, index: slot as u32 });
+            leaf.slot = Some(Slot {
+                dispatch: id,
+                index: slot as u32,
+            });
             Some(leaf)
         })
     }
@@ -412,7 +429,11 @@ impl<V> ExceptStar<V> {
             }),
             (_, rest) => {
                 raised.extend(rest.map(Node::Group));
-                Err(ErrorGroup::from_children(Cow::Borrowed(""), Vec::new(), raised))
+                Err(ErrorGroup::from_children(
+                    Cow::Borrowed(""),
+                    Vec::new(),
+                    raised,
+                ))
             }
         }
     }

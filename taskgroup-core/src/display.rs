@@ -42,6 +42,8 @@ impl<E: Display> Display for ErrorGroup<E> {
         f.write_str("ErrorGroup: ")?;
         write_summary(self, f)?;
         f.write_char('\n')?;
+        // Python prints a group's notes right under its message, with the same margin;
+        // the outermost message has none.
         write_lines(f, "", &self.notes().join("\n"))?;
         write_children(self, f, "")
     }
@@ -53,13 +55,10 @@ fn write_summary<E>(group: &ErrorGroup<E>, f: &mut Formatter<'_>) -> fmt::Result
     write!(f, "{} ({n} sub-error{plural})", group.message())
 }
 
-/// Writes `text` line by line behind `indent` and a bar.
-fn write_lines(f: &mut Formatter<'_>, indent: &str, text: &str) -> fmt::Result {
-    if text.is_empty() {
-        return Ok(());
-    }
+/// Writes `text` line by line behind `margin` (`"<indent>| "` inside the tree).
+fn write_lines(f: &mut Formatter<'_>, margin: &str, text: &str) -> fmt::Result {
     for line in text.lines() {
-        writeln!(f, "{indent}| {line}")?;
+        writeln!(f, "{margin}{line}")?;
     }
     Ok(())
 }
@@ -70,15 +69,20 @@ fn write_children<E: Display>(
     indent: &str,
 ) -> fmt::Result {
     let inner = format!("{indent}  ");
+    let margin = format!("{inner}| ");
     let shown = group.children().len().min(MAX_CHILDREN_SHOWN);
     for (i, child) in group.children().iter().take(shown).enumerate() {
         let joint = if i == 0 { "+-+" } else { "  +" };
-        writeln!(f, "{indent}{joint}---------------- {} ----------------", i + 1)?;
+        writeln!(
+            f,
+            "{indent}{joint}---------------- {} ----------------",
+            i + 1
+        )?;
         match child {
-            Node::Leaf(leaf) => write_leaf(leaf, f, &inner)?,
+            Node::Leaf(leaf) => write_leaf(leaf, f, &margin)?,
             Node::Group(nested) => {
-                writeln!(f, "{inner}| ErrorGroup: {nested:#}")?;
-                write_lines(f, &inner, &nested.notes().join("\n"))?;
+                writeln!(f, "{margin}ErrorGroup: {nested:#}")?;
+                write_lines(f, &margin, &nested.notes().join("\n"))?;
                 write_children(nested, f, &inner)?;
             }
         }
@@ -87,7 +91,7 @@ fn write_children<E: Display>(
     if hidden > 0 {
         writeln!(f, "{inner}+---------------- ... ----------------")?;
         let plural = if hidden == 1 { "" } else { "s" };
-        writeln!(f, "{inner}| and {hidden} more sub-error{plural}")?;
+        writeln!(f, "{margin}and {hidden} more sub-error{plural}")?;
     }
     // The last child of a group closes the box, unless it was a group that closed its own.
     if hidden > 0 || matches!(group.children().last(), Some(Node::Leaf(_))) {
@@ -96,13 +100,13 @@ fn write_children<E: Display>(
     Ok(())
 }
 
-fn write_leaf<E: Display>(leaf: &Leaf<E>, f: &mut Formatter<'_>, indent: &str) -> fmt::Result {
-    write_lines(f, indent, &leaf.error().to_string())?;
+fn write_leaf<E: Display>(leaf: &Leaf<E>, f: &mut Formatter<'_>, margin: &str) -> fmt::Result {
+    write_lines(f, margin, &leaf.error().to_string())?;
     for note in leaf.notes() {
-        write_lines(f, indent, note)?;
+        write_lines(f, margin, note)?;
     }
     if let Some(origin) = leaf.origin() {
-        writeln!(f, "{indent}| {origin}")?;
+        writeln!(f, "{margin}{origin}")?;
     }
     Ok(())
 }

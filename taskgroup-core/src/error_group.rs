@@ -87,8 +87,11 @@ impl<E> Node<E> {
 }
 
 impl Node {
-    /// A node for any error: an [`ErrorGroup`] (also one inside a `Box<dyn Error>`
-    /// or an `anyhow::Error`) becomes a nested group, anything else a leaf.
+    /// A node for any error: an [`ErrorGroup`] (also one inside a `Box<dyn Error>`)
+    /// becomes a nested group, anything else a leaf.
+    ///
+    /// An `anyhow::Error` is boxed the way anyhow boxes it, which hides the type it
+    /// wraps; pass `AnyError::new(error)` instead to unwrap it (see [`AnyError`]).
     pub fn error(error: impl Into<BoxError>) -> Self {
         match error.into().downcast::<ErrorGroup>() {
             Ok(group) => Node::Group(*group),
@@ -253,6 +256,9 @@ impl<E> ErrorGroup<E> {
     /// If `pred` panics, the panic propagates. `pred` runs on every leaf before any
     /// leaf is moved, so the group is never left half split: it is dropped whole
     /// during unwinding, each leaf exactly once.
+    ///
+    /// Splitting recurses once per level of nesting, so a tree thousands of levels
+    /// deep can overflow the stack (unlike [`iter`](Self::iter), which keeps its own).
     ///
     /// # Examples
     ///
