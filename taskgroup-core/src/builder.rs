@@ -59,7 +59,8 @@ impl Builder {
 
     /// Cancels the group at `deadline`, adding a [`Timeout`](crate::Timeout) leaf.
     /// A deadline already past still lets the body run up to its first `.await`
-    /// (as Python's `asyncio.timeout_at`).
+    /// (as Python's `asyncio.timeout_at`); a group that finishes without ever
+    /// waiting is not timed out.
     pub fn deadline(mut self, deadline: Instant) -> Self {
         self.deadline = Some(deadline);
         self
@@ -116,7 +117,7 @@ impl Builder {
     pub fn run<F, T, E>(self, body: F) -> impl Future<Output = Result<T, ErrorGroup>>
     where
         F: AsyncFnOnce(TaskGroup) -> Result<T, E>,
-        E: Into<BoxError>,
+        E: Into<BoxError> + 'static,
     {
         crate::run::run(self, body, Location::caller())
     }

@@ -78,9 +78,7 @@ impl fmt::Display for ConfigError {
             ConfigError::ZeroLimit => {
                 f.write_str("limit(0) would never let a task run; use 1 or more")
             }
-            ConfigError::NoRuntime => {
-                f.write_str("a task group must run inside a tokio runtime")
-            }
+            ConfigError::NoRuntime => f.write_str("a task group must run inside a tokio runtime"),
         }
     }
 }

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use crate::handle::TaskCell;
 use crate::shared::Shared;
 use crate::task::{run_task, Identity, TaskGuard, TaskOutput};
-use crate::{BoxError, Builder, ErrorGroup, SpawnError, SpawnRefused, TaskError, TaskHandle, TaskId};
+use crate::{
+    BoxError, Builder, ErrorGroup, SpawnError, SpawnRefused, TaskError, TaskHandle, TaskId,
+};
 
 /// A group of tasks that finish together (Python's `asyncio.TaskGroup`).
 ///
@@ -77,7 +79,7 @@ impl TaskGroup {
     pub fn run<F, T, E>(body: F) -> impl Future<Output = Result<T, ErrorGroup>>
     where
         F: AsyncFnOnce(TaskGroup) -> Result<T, E>,
-        E: Into<BoxError>,
+        E: Into<BoxError> + 'static,
     {
         Builder::default().run(body)
     }
@@ -151,7 +153,12 @@ impl TaskGroup {
         #[cfg(feature = "tracing")]
         let task = tracing::Instrument::instrument(
             task,
-            tracing::info_span!("task", group = self.name(), task = name.as_deref(), id = id.as_u64()),
+            tracing::info_span!(
+                "task",
+                group = self.name(),
+                task = name.as_deref(),
+                id = id.as_u64()
+            ),
         );
         let join = self.shared.runtime.spawn(task);
         Ok(TaskHandle::new(cell, Some(join.abort_handle()), id, name))

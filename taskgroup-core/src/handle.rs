@@ -48,7 +48,11 @@ impl std::error::Error for TaskError {}
 enum State<T> {
     Running,
     Done(Result<T, TaskError>),
-    Taken,
+    /// The outcome was handed out; remembers whether it was a cancellation, so
+    /// `is_cancelled` stays true after the handle was awaited.
+    Taken {
+        cancelled: bool,
+    },
 }
 
 /// Where a task leaves its outcome for its handle. The task writes it before it
@@ -90,13 +94,18 @@ impl<T> TaskCell<T> {
 
     fn take(&self) -> Result<T, TaskError> {
         let mut state = self.state();
-        match std::mem::replace(&mut *state, State::Taken) {
+        let cancelled = matches!(*state, State::Done(Err(TaskError::Cancelled)));
+        match std::mem::replace(&mut *state, State::Taken { cancelled }) {
             State::Done(outcome) => outcome,
-            State::Running => {
-                *state = State::Running;
-                Err(TaskError::Pending)
+            not_done => {
+                let error = if matches!(not_done, State::Running) {
+                    TaskError::Pending
+                } else {
+                    TaskError::AlreadyTaken
+                };
+                *state = not_done;
+                Err(error)
             }
-            State::Taken => Err(TaskError::AlreadyTaken),
         }
     }
 }
@@ -169,7 +178,10 @@ impl<T> TaskHandle<T> {
 
     /// Whether the task ended by cancellation.
     pub fn is_cancelled(&self) -> bool {
-        matches!(*self.cell.state(), State::Done(Err(TaskError::Cancelled)))
+        matches!(
+            *self.cell.state(),
+            State::Done(Err(TaskError::Cancelled)) | State::Taken { cancelled: true }
+        )
     }
 
     /// The task's id, unique in the process.

@@ -4,6 +4,8 @@
 //! Most users depend on the `taskgroup` facade crate instead, which re-exports
 //! everything here together with the `task_group!` and `#[except_star]` macros.
 
+#![forbid(unsafe_code)]
+
 mod any_error;
 mod builder;
 mod dispatch;
@@ -20,13 +22,13 @@ mod task;
 mod timeout;
 
 pub use any_error::{AnyError, BoxError};
+pub use builder::Builder;
 pub use dispatch::{ExceptStar, Raise, UnsettledArm};
 pub use error_group::{EmptyGroupError, ErrorGroup, Iter, Leaves, Node, TASK_GROUP_MESSAGE};
-pub use leaf::Leaf;
-pub use origin::{Origin, TaskId};
-pub use builder::Builder;
 pub use errors::{Cancelled, ConfigError, SpawnError, SpawnRefused};
 pub use group::{Spawner, TaskGroup};
 pub use handle::{TaskError, TaskHandle};
+pub use leaf::Leaf;
+pub use origin::{Origin, TaskId};
 pub use task::TaskOutput;
 pub use timeout::Timeout;

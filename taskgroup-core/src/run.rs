@@ -11,6 +11,7 @@ use std::task::Poll;
 use futures::FutureExt;
 use tokio::time::{sleep, sleep_until, Instant, Sleep};
 
+use crate::any_error::box_error;
 use crate::shared::{Config, Shared};
 use crate::timeout::{ambient_deadline, earliest, with_ambient_deadline};
 use crate::{
@@ -45,7 +46,7 @@ pub(crate) async fn run<F, T, E>(
 ) -> Result<T, ErrorGroup>
 where
     F: AsyncFnOnce(TaskGroup) -> Result<T, E>,
-    E: Into<BoxError>,
+    E: Into<BoxError> + 'static,
 {
     let origin = || Origin::body(location);
     if builder.limit == Some(0) {
@@ -54,7 +55,11 @@ where
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return Err(single(ConfigError::NoRuntime, origin()));
     };
-    let enclosing_deadline = ambient_deadline();
+    // An enclosing deadline that had already passed when this group started is not
+    // one that will cancel it in time: its group is cleaning up in a grace period
+    // (or cancels on its next poll anyway). This group's own timeout must then work
+    // on its own, as a timeout inside Python's `finally` does (catalogue E8).
+    let enclosing_deadline = ambient_deadline().filter(|d| *d > Instant::now());
     let own_deadline = earliest(
         builder.deadline,
         builder.timeout.map(|timeout| Instant::now() + timeout),
@@ -101,7 +106,7 @@ where
                     None => {} // stopped by the group: not an error
                     Some(Ok(Ok(v))) => value = Some(v),
                     Some(Ok(Err(error))) => {
-                        body_error = Some(match Node::error(error) {
+                        body_error = Some(match Node::error(box_error(error)) {
                             Node::Leaf(leaf) => Node::Leaf(leaf.with_origin(origin())),
                             group => group,
                         });
@@ -114,13 +119,23 @@ where
                 shared.leave();
             }
         }
+        // Nothing left running: the group is done even if its deadline has passed
+        // meanwhile, as Python's timeout only fires at a suspension point.
+        if shared.try_finish() {
+            return Poll::Ready(());
+        }
         if let Some(timer) = deadline.as_mut() {
-            if timer.as_mut().poll(cx).is_ready() {
+            // Tokio's timer rounds a deadline up to its next millisecond tick, so a
+            // zero timeout would let the body run past its first await (E4); the
+            // clock says whether the deadline has passed.
+            if timer.deadline() <= Instant::now() || timer.as_mut().poll(cx).is_ready() {
                 deadline = None;
                 // An enclosing group whose deadline expired too will cancel us:
                 // the outermost expired deadline wins.
                 if enclosing_deadline.is_none_or(|d| d > Instant::now()) {
-                    shared.push(Node::Leaf(Leaf::new(AnyError::from(timeout_error)).with_origin(origin())));
+                    shared.push(Node::Leaf(
+                        Leaf::new(AnyError::from(timeout_error)).with_origin(origin()),
+                    ));
                     shared.cancel();
                 }
             }
@@ -164,5 +179,7 @@ fn report_beside_panic(errors: Option<ErrorGroup>) {
     #[cfg(feature = "tracing")]
     tracing::error!(%errors, "a task group panicked; these errors were collected before the panic");
     #[cfg(not(feature = "tracing"))]
-    eprintln!("taskgroup: a task group panicked; these errors were collected before the panic:\n{errors}");
+    eprintln!(
+        "taskgroup: a task group panicked; these errors were collected before the panic:\n{errors}"
+    );
 }

@@ -10,6 +10,7 @@ use std::task::Poll;
 use futures::FutureExt;
 use tokio_util::sync::CancellationToken;
 
+use crate::any_error::box_error;
 use crate::handle::TaskCell;
 use crate::shared::{Payload, Shared};
 use crate::timeout::with_ambient_deadline;
@@ -38,7 +39,9 @@ where
     type Ok = T;
 
     fn into_result(self) -> Result<T, BoxError> {
-        self.map_err(Into::into)
+        // Not `Into::into`: with the `anyhow` feature, `box_error` unwraps an
+        // `anyhow::Error` so the leaf downcasts to the error it carries.
+        self.map_err(box_error)
     }
 }
 
@@ -82,7 +85,8 @@ impl<T> TaskGuard<T> {
             None => {} // the guard's drop records the cancellation
             Some(Ok(Ok(value))) => self.cell.complete(Ok(value)),
             Some(Ok(Err(error))) => {
-                self.cell.complete(Err(TaskError::Failed(error.to_string())));
+                self.cell
+                    .complete(Err(TaskError::Failed(error.to_string())));
                 self.shared.fail(self.error_node(error));
             }
             Some(Err(payload)) => {

@@ -37,7 +37,8 @@ thread_local! {
     /// on this thread right now. Tokio's `timeout` resolves nested expiries
     /// innermost-first; Python's resolve outermost-first, and so do we: a group
     /// whose deadline expires when an enclosing one has too stays quiet and lets
-    /// the enclosing group cancel it.
+    /// the enclosing group cancel it. (An enclosing deadline that had already
+    /// passed when the group started does not count: see `run`.)
     static AMBIENT_DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
 }
 
