@@ -2,15 +2,14 @@
 
 use std::fmt;
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, Location};
+use std::panic::Location;
 use std::sync::Arc;
 
-use crate::handle::TaskCell;
 use crate::shared::Shared;
-use crate::task::{run_task, Identity, TaskGuard, TaskOutput};
-use crate::{
-    BoxError, Builder, ErrorGroup, SpawnError, SpawnRefused, TaskError, TaskHandle, TaskId,
+use crate::task::{
+    run_blocking_task, run_limited_task, run_task, Identity, TaskGuard, TaskName, TaskOutput,
 };
+use crate::{BoxError, Builder, ErrorGroup, SpawnError, SpawnRefused, TaskHandle, TaskId};
 
 /// A group of tasks that finish together (Python's `asyncio.TaskGroup`).
 ///
@@ -89,7 +88,7 @@ impl TaskGroup {
     /// The task fails by returning `Err(e)`, which cancels the group (unless it
     /// supervises) and lands in its [`ErrorGroup`]. If the group is cancelling or
     /// finished, the future is not run and the handle gives
-    /// [`TaskError::NotSpawned`]; use [`try_spawn`](Self::try_spawn) to get the
+    /// [`TaskError::NotSpawned`](crate::TaskError::NotSpawned); use [`try_spawn`](Self::try_spawn) to get the
     /// future back instead.
     #[track_caller]
     pub fn spawn<F>(&self, future: F) -> TaskHandle<<F::Output as TaskOutput>::Ok>
@@ -98,7 +97,7 @@ impl TaskGroup {
         F::Output: TaskOutput,
     {
         self.spawn_with(None, future, Location::caller())
-            .unwrap_or_else(|refused| refused_handle(refused.reason))
+            .unwrap_or_else(|refused| TaskHandle::refused(refused.reason))
     }
 
     /// Spawns `future` as a task named `name`; the name shows in its handle, in
@@ -106,15 +105,15 @@ impl TaskGroup {
     #[track_caller]
     pub fn spawn_named<F>(
         &self,
-        name: impl Into<Arc<str>>,
+        name: impl Into<String>,
         future: F,
     ) -> TaskHandle<<F::Output as TaskOutput>::Ok>
     where
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
-        self.spawn_with(Some(name.into()), future, Location::caller())
-            .unwrap_or_else(|refused| refused_handle(refused.reason))
+        self.spawn_with(Some(Arc::new(name.into())), future, Location::caller())
+            .unwrap_or_else(|refused| TaskHandle::refused(refused.reason))
     }
 
     /// Spawns `future`, or hands it back unpolled if the group refuses it.
@@ -136,7 +135,7 @@ impl TaskGroup {
 
     fn spawn_with<F>(
         &self,
-        name: Option<Arc<str>>,
+        name: Option<TaskName>,
         future: F,
         location: &'static Location<'static>,
     ) -> Result<TaskHandle<<F::Output as TaskOutput>::Ok>, SpawnError<F>>
@@ -144,24 +143,49 @@ impl TaskGroup {
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
-        let Some((guard, cell)) = self.enter(name.clone(), location) else {
+        let Some((guard, identity)) = self.enter(name.clone(), location) else {
             let reason = self.refusal();
             return Err(SpawnError { reason, future });
         };
-        let id = guard.identity.id;
-        let task = run_task(guard, future);
-        #[cfg(feature = "tracing")]
-        let task = tracing::Instrument::instrument(
-            task,
-            tracing::info_span!(
-                "task",
-                group = self.name(),
-                task = name.as_deref(),
-                id = id.as_u64()
-            ),
+        let (id, key) = (identity.id, guard.key);
+        let shared = &self.shared;
+        // Two wrappers rather than one with an optional permit: a group without a
+        // limit does not pay for the semaphore's wait in every task.
+        let join = match &shared.limit {
+            Some(limit) => {
+                let task = run_limited_task(guard, identity, Arc::clone(limit), future);
+                shared.runtime.spawn(self.instrument(task, id, &name))
+            }
+            None => {
+                shared
+                    .runtime
+                    .spawn(self.instrument(run_task(guard, identity, future), id, &name))
+            }
+        };
+        shared.register(key, join.abort_handle());
+        Ok(TaskHandle::spawned(join, Arc::clone(shared), id, name))
+    }
+
+    /// With the `tracing` feature, a span per task carrying its group, name and id.
+    #[cfg(feature = "tracing")]
+    fn instrument<F: Future>(
+        &self,
+        task: F,
+        id: TaskId,
+        name: &Option<TaskName>,
+    ) -> tracing::instrument::Instrumented<F> {
+        let span = tracing::info_span!(
+            "task",
+            group = self.name(),
+            task = name.as_deref().map(String::as_str),
+            id = id.as_u64()
         );
-        let join = self.shared.runtime.spawn(task);
-        Ok(TaskHandle::new(cell, Some(join.abort_handle()), id, name))
+        tracing::Instrument::instrument(task, span)
+    }
+
+    #[cfg(not(feature = "tracing"))]
+    fn instrument<F: Future>(&self, task: F, _: TaskId, _: &Option<TaskName>) -> F {
+        task
     }
 
     /// Runs the blocking function `f` on tokio's blocking pool as a task of the
@@ -174,49 +198,37 @@ impl TaskGroup {
         F: FnOnce() -> R + Send + 'static,
         R: TaskOutput,
     {
-        let Some((guard, cell)) = self.enter(None, Location::caller()) else {
-            return refused_handle(self.refusal());
+        let Some((guard, identity)) = self.enter(None, Location::caller()) else {
+            return TaskHandle::refused(self.refusal());
         };
-        let id = guard.identity.id;
-        let runtime = self.shared.runtime.clone();
-        let join = self.shared.runtime.spawn_blocking(move || {
-            let shared = Arc::clone(&guard.shared);
-            let _permit = match &shared.limit {
-                Some(limit) => match runtime.block_on(limit.acquire()) {
-                    Ok(permit) if !shared.hard.is_cancelled() => Some(permit),
-                    _ => return, // stopped while waiting its turn
-                },
-                None => None,
-            };
-            if shared.hard.is_cancelled() {
-                return;
-            }
-            guard.finish(Some(std::panic::catch_unwind(AssertUnwindSafe(f))));
-        });
-        TaskHandle::new(cell, Some(join.abort_handle()), id, None)
+        let (id, key) = (identity.id, guard.key);
+        let join = self
+            .shared
+            .runtime
+            .spawn_blocking(move || run_blocking_task(guard, identity, f));
+        self.shared.register(key, join.abort_handle());
+        TaskHandle::spawned(join, Arc::clone(&self.shared), id, None)
     }
 
-    /// Counts a new task in and prepares its guard and result cell.
-    fn enter<T>(
+    /// Counts a new task in and reserves its registry slot.
+    fn enter(
         &self,
-        name: Option<Arc<str>>,
+        name: Option<TaskName>,
         location: &'static Location<'static>,
-    ) -> Option<(TaskGuard<T>, Arc<TaskCell<T>>)> {
+    ) -> Option<(TaskGuard, Identity)> {
         if !self.shared.try_enter() {
             return None;
         }
-        let cell = Arc::new(TaskCell::new());
+        let guard = TaskGuard {
+            shared: Arc::clone(&self.shared),
+            key: self.shared.reserve(),
+        };
         let identity = Identity {
             id: TaskId::next(),
             name,
             location,
         };
-        let guard = TaskGuard {
-            shared: Arc::clone(&self.shared),
-            cell: Arc::clone(&cell),
-            identity,
-        };
-        Some((guard, cell))
+        Some((guard, identity))
     }
 
     fn refusal(&self) -> SpawnRefused {
@@ -265,11 +277,6 @@ impl TaskGroup {
     pub fn name(&self) -> Option<&str> {
         self.shared.name.as_deref()
     }
-}
-
-fn refused_handle<T>(reason: SpawnRefused) -> TaskHandle<T> {
-    let cell = Arc::new(TaskCell::finished(Err(TaskError::NotSpawned(reason))));
-    TaskHandle::new(cell, None, TaskId::next(), None)
 }
 
 impl fmt::Debug for TaskGroup {

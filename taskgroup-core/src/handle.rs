@@ -6,9 +6,11 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
-use futures::task::AtomicWaker;
-use tokio::task::AbortHandle;
+use futures::FutureExt;
+use tokio::task::{JoinError, JoinHandle};
 
+use crate::shared::Shared;
+use crate::task::TaskName;
 use crate::{SpawnRefused, TaskId};
 
 /// Why a [`TaskHandle`] has no value to give.
@@ -45,68 +47,20 @@ impl fmt::Display for TaskError {
 
 impl std::error::Error for TaskError {}
 
+/// What a task gives its handle; tokio keeps it in the task's own allocation.
+pub(crate) type TaskResult<T> = Result<T, TaskError>;
+
 enum State<T> {
-    Running,
-    Done(Result<T, TaskError>),
-    /// The outcome was handed out; remembers whether it was a cancellation, so
-    /// `is_cancelled` stays true after the handle was awaited.
-    Taken {
-        cancelled: bool,
-    },
+    Running(JoinHandle<TaskResult<T>>),
+    Done(TaskResult<T>),
+    Taken,
 }
 
-/// Where a task leaves its outcome for its handle. The task writes it before it
-/// counts itself out of the group, so once `run` returns every outcome is there.
-pub(crate) struct TaskCell<T> {
-    state: Mutex<State<T>>,
-    waker: AtomicWaker,
-}
-
-impl<T> TaskCell<T> {
-    pub(crate) fn new() -> Self {
-        TaskCell {
-            state: Mutex::new(State::Running),
-            waker: AtomicWaker::new(),
-        }
-    }
-
-    pub(crate) fn finished(outcome: Result<T, TaskError>) -> Self {
-        TaskCell {
-            state: Mutex::new(State::Done(outcome)),
-            waker: AtomicWaker::new(),
-        }
-    }
-
-    fn state(&self) -> MutexGuard<'_, State<T>> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Records the outcome unless one is there already (the first one wins).
-    pub(crate) fn complete(&self, outcome: Result<T, TaskError>) {
-        {
-            let mut state = self.state();
-            if matches!(*state, State::Running) {
-                *state = State::Done(outcome);
-            }
-        }
-        self.waker.wake();
-    }
-
-    fn take(&self) -> Result<T, TaskError> {
-        let mut state = self.state();
-        let cancelled = matches!(*state, State::Done(Err(TaskError::Cancelled)));
-        match std::mem::replace(&mut *state, State::Taken { cancelled }) {
-            State::Done(outcome) => outcome,
-            not_done => {
-                let error = if matches!(not_done, State::Running) {
-                    TaskError::Pending
-                } else {
-                    TaskError::AlreadyTaken
-                };
-                *state = not_done;
-                Err(error)
-            }
-        }
+fn from_join<T>(joined: Result<TaskResult<T>, JoinError>) -> TaskResult<T> {
+    match joined {
+        Ok(outcome) => outcome,
+        Err(error) if error.is_panic() => Err(TaskError::Panicked),
+        Err(_) => Err(TaskError::Cancelled),
     }
 }
 
@@ -115,7 +69,7 @@ impl<T> TaskCell<T> {
 ///
 /// Awaiting it gives the task's value, or a [`TaskError`] saying why there is
 /// none; after the group has finished, [`result`](Self::result) gives the same
-/// without awaiting. The value can be taken once.
+/// without awaiting. The value can be taken once; an error can be read again.
 ///
 /// Dropping the handle does not cancel the task: the group still runs and joins it.
 ///
@@ -140,24 +94,61 @@ impl<T> TaskCell<T> {
 /// # }
 /// ```
 pub struct TaskHandle<T> {
-    cell: Arc<TaskCell<T>>,
-    abort: Option<AbortHandle>,
+    state: Mutex<State<T>>,
+    /// The group, to know when `result()` may wait for the last instructions of a
+    /// task that has already counted itself out; `None` for a refused task.
+    group: Option<Arc<Shared>>,
     id: TaskId,
-    name: Option<Arc<str>>,
+    name: Option<TaskName>,
 }
 
 impl<T> TaskHandle<T> {
-    pub(crate) fn new(
-        cell: Arc<TaskCell<T>>,
-        abort: Option<AbortHandle>,
+    pub(crate) fn spawned(
+        join: JoinHandle<TaskResult<T>>,
+        group: Arc<Shared>,
         id: TaskId,
-        name: Option<Arc<str>>,
+        name: Option<TaskName>,
     ) -> Self {
         TaskHandle {
-            cell,
-            abort,
+            state: Mutex::new(State::Running(join)),
+            group: Some(group),
             id,
             name,
+        }
+    }
+
+    pub(crate) fn refused(reason: SpawnRefused) -> Self {
+        TaskHandle {
+            state: Mutex::new(State::Done(Err(TaskError::NotSpawned(reason)))),
+            group: None,
+            id: TaskId::next(),
+            name: None,
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State<T>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Moves a finished task's outcome from tokio into the handle.
+    ///
+    /// A task counts itself out of its group as the last step of its future, and
+    /// tokio stores the output right after, on the same thread, without waiting
+    /// on anything. So once the group has finished, every task is at most those
+    /// few instructions from done, and waiting for them here is bounded.
+    fn settle(&self, state: &mut State<T>) {
+        let State::Running(join) = state else { return };
+        let group_finished = self.group.as_ref().is_some_and(|g| g.is_finished());
+        if !join.is_finished() && !group_finished {
+            return;
+        }
+        while !join.is_finished() {
+            std::thread::yield_now();
+        }
+        // `unconstrained`: a finished handle must not report Pending because the
+        // calling task ran out of tokio's cooperative budget.
+        if let Some(joined) = tokio::task::unconstrained(join).now_or_never() {
+            *state = State::Done(from_join(joined));
         }
     }
 
@@ -166,22 +157,24 @@ impl<T> TaskHandle<T> {
     /// [`TaskError::Cancelled`]. No effect on a finished task, nor on a
     /// `spawn_blocking` task that has started (threads cannot be interrupted).
     pub fn cancel(&self) {
-        if let Some(abort) = &self.abort {
-            abort.abort();
+        if let State::Running(join) = &*self.state() {
+            join.abort();
         }
     }
 
     /// Whether the task has finished (with a value, an error, a panic, or cancelled).
     pub fn is_finished(&self) -> bool {
-        !matches!(*self.cell.state(), State::Running)
+        match &*self.state() {
+            State::Running(join) => join.is_finished(),
+            State::Done(_) | State::Taken => true,
+        }
     }
 
     /// Whether the task ended by cancellation.
     pub fn is_cancelled(&self) -> bool {
-        matches!(
-            *self.cell.state(),
-            State::Done(Err(TaskError::Cancelled)) | State::Taken { cancelled: true }
-        )
+        let mut state = self.state();
+        self.settle(&mut state);
+        matches!(*state, State::Done(Err(TaskError::Cancelled)))
     }
 
     /// The task's id, unique in the process.
@@ -191,7 +184,7 @@ impl<T> TaskHandle<T> {
 
     /// The name given with [`spawn_named`](crate::TaskGroup::spawn_named).
     pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+        self.name.as_deref().map(String::as_str)
     }
 
     /// Takes the value of a finished task, without waiting (Python's `task.result()`).
@@ -199,21 +192,48 @@ impl<T> TaskHandle<T> {
     /// # Errors
     ///
     /// [`TaskError::Pending`] if the task is still running; otherwise why it has
-    /// no value, or [`TaskError::AlreadyTaken`] on a second call.
+    /// no value, or [`TaskError::AlreadyTaken`] once the value was taken.
     pub fn result(&self) -> Result<T, TaskError> {
-        self.cell.take()
+        let mut state = self.state();
+        self.settle(&mut state);
+        take(&mut state)
     }
 }
+
+/// Takes a value out (leaving `Taken`), or reads an error (leaving it there).
+fn take<T>(state: &mut State<T>) -> Result<T, TaskError> {
+    match std::mem::replace(state, State::Taken) {
+        State::Done(Ok(value)) => Ok(value),
+        State::Done(Err(error)) => {
+            *state = State::Done(Err(error.clone()));
+            Err(error)
+        }
+        State::Running(join) => {
+            *state = State::Running(join);
+            Err(TaskError::Pending)
+        }
+        State::Taken => Err(TaskError::AlreadyTaken),
+    }
+}
+
+// The handle never pins its value (it only moves it out), so it is `Unpin`
+// whatever `T` is, and `poll` may use `get_mut`.
+impl<T> Unpin for TaskHandle<T> {}
 
 impl<T> Future for TaskHandle<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.cell.waker.register(cx.waker());
-        match self.cell.take() {
-            Err(TaskError::Pending) => Poll::Pending,
-            outcome => Poll::Ready(outcome),
+        let state = self
+            .get_mut()
+            .state
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let State::Running(join) = state {
+            let joined = std::task::ready!(Pin::new(join).poll(cx));
+            *state = State::Done(from_join(joined));
         }
+        Poll::Ready(take(state))
     }
 }
 

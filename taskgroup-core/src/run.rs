@@ -95,7 +95,7 @@ where
     poll_fn(|cx| {
         shared.waker.register(cx.waker());
         if let Some(future) = body.as_mut().as_pin_mut() {
-            let polled = if shared.hard.is_cancelled() {
+            let polled = if shared.is_stopped() {
                 Poll::Ready(None)
             } else {
                 with_ambient_deadline(shared.deadline_for_children, || future.poll(cx)).map(Some)
@@ -140,11 +140,11 @@ where
                 }
             }
         }
-        if shared.soft.is_cancelled() && !shared.hard.is_cancelled() {
+        if shared.soft.is_cancelled() && !shared.is_stopped() {
             let period = shared.grace.unwrap_or_default();
             let timer = grace.get_or_insert_with(|| Box::pin(sleep(period)));
             if timer.as_mut().poll(cx).is_ready() {
-                shared.hard.cancel();
+                shared.stop();
                 if body.as_mut().as_pin_mut().is_some() {
                     body.set(None);
                     shared.leave();

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures::task::AtomicWaker;
+use slab::Slab;
 use tokio::sync::Semaphore;
+use tokio::task::AbortHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -20,6 +22,18 @@ const CLOSED: usize = 1 << (usize::BITS - 1);
 /// A panic payload, as `catch_unwind` gives it.
 pub(crate) type Payload = Box<dyn Any + Send + 'static>;
 
+/// A task's slot in its group's registry; 32 bits keep the task small.
+pub(crate) type TaskKey = u32;
+
+/// A running task's entry in the group's registry.
+enum Registration {
+    /// Reserved; the task is being spawned.
+    Spawning,
+    /// The task ended before its spawner filled the slot; the spawner frees it.
+    Ended,
+    Running(AbortHandle),
+}
+
 pub(crate) struct Shared {
     pub(crate) name: Option<Arc<str>>,
     /// Running units (the body counts as one) in the low bits, [`CLOSED`] on top:
@@ -29,8 +43,11 @@ pub(crate) struct Shared {
     pub(crate) waker: AtomicWaker,
     /// Fires first on cancellation: what `TaskGroup::cancelled` waits for.
     pub(crate) soft: CancellationToken,
-    /// Fires when tasks must stop: their futures are dropped at the next poll.
-    pub(crate) hard: CancellationToken,
+    /// Set when tasks must stop; read without the registry's lock by the body's poll.
+    stopped: AtomicBool,
+    /// Abort handles of the running tasks, to stop them. A slot is reserved before
+    /// the task is spawned (the task needs its key) and filled right after.
+    tasks: Mutex<Slab<Registration>>,
     pub(crate) grace: Option<Duration>,
     pub(crate) supervise: bool,
     pub(crate) limit: Option<Arc<Semaphore>>,
@@ -63,7 +80,8 @@ impl Shared {
             live: AtomicUsize::new(1), // the body
             waker: AtomicWaker::new(),
             soft: CancellationToken::new(),
-            hard: CancellationToken::new(),
+            stopped: AtomicBool::new(false),
+            tasks: Mutex::new(Slab::new()),
             grace: config.grace,
             supervise: config.supervise,
             limit: config.limit.map(|n| Arc::new(Semaphore::new(n))),
@@ -109,13 +127,13 @@ impl Shared {
         self.live.load(Ordering::Acquire) & CLOSED != 0
     }
 
-    /// Starts cancelling: no more spawns, cooperative signal now, and the hard
-    /// stop now or (with a grace period) when the `run` future's grace timer fires.
+    /// Starts cancelling: no more spawns, cooperative signal now, and the stop
+    /// now or (with a grace period) when the `run` future's grace timer fires.
     pub(crate) fn cancel(&self) {
         self.live.fetch_or(CLOSED, Ordering::AcqRel);
         self.soft.cancel();
         if self.grace.is_none() {
-            self.hard.cancel();
+            self.stop();
         }
         self.waker.wake();
     }
@@ -124,8 +142,59 @@ impl Shared {
     pub(crate) fn abort(&self) {
         self.live.fetch_or(CLOSED, Ordering::AcqRel);
         self.soft.cancel();
-        self.hard.cancel();
+        self.stop();
         self.waker.wake();
+    }
+
+    /// Aborts every task: each is dropped at its next poll (blocking tasks that
+    /// started run to the end).
+    pub(crate) fn stop(&self) {
+        let tasks = lock(&self.tasks);
+        // Under the lock, so a task registered after this line sees the flag.
+        self.stopped.store(true, Ordering::Release);
+        for (_, registration) in tasks.iter() {
+            if let Registration::Running(task) = registration {
+                task.abort();
+            }
+        }
+    }
+
+    /// Whether tasks must stop (the body too).
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
+    /// Reserves a registry slot for a task about to be spawned.
+    pub(crate) fn reserve(&self) -> TaskKey {
+        // Four billion tasks running at once in one group is beyond any memory.
+        lock(&self.tasks).insert(Registration::Spawning) as TaskKey
+    }
+
+    /// Fills a task's slot once it is spawned, or frees it if the task already ended.
+    pub(crate) fn register(&self, key: TaskKey, task: AbortHandle) {
+        let key = key as usize;
+        let mut tasks = lock(&self.tasks);
+        if matches!(tasks.get(key), Some(Registration::Ended)) {
+            tasks.remove(key);
+        } else if let Some(slot) = tasks.get_mut(key) {
+            if self.is_stopped() {
+                task.abort();
+            }
+            *slot = Registration::Running(task);
+        }
+    }
+
+    /// Frees a task's slot as it ends (or marks it for its spawner to free).
+    pub(crate) fn deregister(&self, key: TaskKey) {
+        let key = key as usize;
+        let mut tasks = lock(&self.tasks);
+        match tasks.get_mut(key) {
+            Some(slot @ Registration::Spawning) => *slot = Registration::Ended,
+            Some(_) => {
+                tasks.remove(key);
+            }
+            None => {}
+        }
     }
 
     /// Collects a task's error; the first one cancels the group unless it supervises.

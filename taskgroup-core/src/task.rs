@@ -1,18 +1,17 @@
 //! How one task runs inside a group: [`TaskOutput`], the wrapper future every
 //! spawned task runs in, and the guard that counts it out of its group.
 
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location};
-use std::pin::pin;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
-use futures::FutureExt;
-use tokio_util::sync::CancellationToken;
+use tokio::sync::Semaphore;
 
 use crate::any_error::box_error;
-use crate::handle::TaskCell;
-use crate::shared::{Payload, Shared};
+use crate::handle::TaskResult;
+use crate::shared::{Payload, Shared, TaskKey};
 use crate::timeout::with_ambient_deadline;
 use crate::{BoxError, Node, Origin, TaskError, TaskId};
 
@@ -27,7 +26,7 @@ pub trait TaskOutput: Send + 'static {
     ///
     /// # Errors
     ///
-    /// The task's error, boxed.
+    /// The task's error, boxed so that it downcasts to the type it carries.
     fn into_result(self) -> Result<Self::Ok, BoxError>;
 }
 
@@ -39,8 +38,6 @@ where
     type Ok = T;
 
     fn into_result(self) -> Result<T, BoxError> {
-        // Not `Into::into`: with the `anyhow` feature, `box_error` unwraps an
-        // `anyhow::Error` so the leaf downcasts to the error it carries.
         self.map_err(box_error)
     }
 }
@@ -53,101 +50,149 @@ impl TaskOutput for () {
     }
 }
 
-/// Who a task is, for its handle and for the origin of its error.
+/// A task's name. `Arc<String>` rather than `Arc<str>`: a thin pointer, one
+/// word less in every task (tokio sizes task allocations in steps of 128 bytes,
+/// so every word can decide the step).
+pub(crate) type TaskName = Arc<String>;
+
+/// Who a task is, for the origin of its error.
 pub(crate) struct Identity {
     pub(crate) id: TaskId,
-    pub(crate) name: Option<Arc<str>>,
+    pub(crate) name: Option<TaskName>,
     pub(crate) location: &'static Location<'static>,
 }
 
 /// Counts a task out of its group when it ends in any way, including an abort
-/// that drops it; an outcome not recorded by then is a cancellation.
-pub(crate) struct TaskGuard<T> {
+/// that drops it. It drops as the last step of the task's future, so the group
+/// finishes only after every task's outcome is on its way to its handle.
+pub(crate) struct TaskGuard {
     pub(crate) shared: Arc<Shared>,
-    pub(crate) cell: Arc<TaskCell<T>>,
-    pub(crate) identity: Identity,
+    pub(crate) key: TaskKey,
 }
 
-impl<T> Drop for TaskGuard<T> {
+impl Drop for TaskGuard {
     fn drop(&mut self) {
-        self.cell.complete(Err(TaskError::Cancelled));
+        self.shared.deregister(self.key);
         self.shared.leave();
     }
 }
 
-impl<T> TaskGuard<T> {
-    /// Records how the task ended: `None` means it was cancelled.
-    pub(crate) fn finish<R>(self, outcome: Option<Result<R, Payload>>)
-    where
-        R: TaskOutput<Ok = T>,
-    {
-        match outcome.map(|caught| caught.map(TaskOutput::into_result)) {
-            None => {} // the guard's drop records the cancellation
-            Some(Ok(Ok(value))) => self.cell.complete(Ok(value)),
-            Some(Ok(Err(error))) => {
-                self.cell
-                    .complete(Err(TaskError::Failed(error.to_string())));
-                self.shared.fail(self.error_node(error));
+impl TaskGuard {
+    /// Turns how the task ended into its handle's result, collecting its error
+    /// or panic into the group.
+    fn finish<R: TaskOutput>(
+        &self,
+        outcome: Result<R, Payload>,
+        identity: Identity,
+    ) -> TaskResult<R::Ok> {
+        match outcome.map(TaskOutput::into_result) {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => {
+                let message = error.to_string();
+                self.shared.fail(match Node::error(error) {
+                    Node::Leaf(leaf) => Node::Leaf(leaf.with_origin(Origin::task(
+                        identity.id,
+                        identity.name.map(|name| Arc::from(name.as_str())),
+                        identity.location,
+                    ))),
+                    group => group,
+                });
+                Err(TaskError::Failed(message))
             }
-            Some(Err(payload)) => {
-                self.cell.complete(Err(TaskError::Panicked));
+            Err(payload) => {
                 self.shared.panicked(payload);
+                Err(TaskError::Panicked)
             }
-        }
-    }
-
-    fn error_node(&self, error: BoxError) -> Node {
-        match Node::error(error) {
-            Node::Leaf(leaf) => {
-                let Identity { id, name, location } = &self.identity;
-                Node::Leaf(leaf.with_origin(Origin::task(*id, name.clone(), location)))
-            }
-            group => group,
         }
     }
 }
 
-/// The future a spawned task runs: waits for a permit if the group has a limit,
-/// then polls the user's future until it ends or the group stops it.
-pub(crate) async fn run_task<F>(guard: TaskGuard<<F::Output as TaskOutput>::Ok>, future: F)
+pin_project_lite::pin_project! {
+    /// The future a spawned task runs: the user's future, polled with the group's
+    /// deadline as the ambient one, its panic caught.
+    ///
+    /// Group cancellation aborts the task (through the group's registry of abort
+    /// handles), so it holds nothing for cancellation. It is a struct rather than
+    /// an `async fn` because an `async fn` keeps its arguments and the locals they
+    /// move into side by side, which doubled the memory of every pending task.
+    pub(crate) struct RunTask<F> {
+        #[pin]
+        future: F,
+        // `None` once the task ended: dropping the guard before returning the
+        // outcome counts the task out as its last step.
+        running: Option<(TaskGuard, Identity)>,
+    }
+}
+
+pub(crate) fn run_task<F>(guard: TaskGuard, identity: Identity, future: F) -> RunTask<F> {
+    RunTask {
+        future,
+        running: Some((guard, identity)),
+    }
+}
+
+impl<F> Future for RunTask<F>
 where
     F: Future,
     F::Output: TaskOutput,
 {
+    type Output = TaskResult<<F::Output as TaskOutput>::Ok>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let Some((guard, _)) = this.running.as_ref() else {
+            return Poll::Ready(Err(TaskError::AlreadyTaken)); // polled after completion
+        };
+        let deadline = guard.shared.deadline_for_children;
+        let mut future = this.future;
+        let polled = with_ambient_deadline(deadline, || {
+            std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)))
+        });
+        let outcome = match polled {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(output)) => Ok(output),
+            Err(payload) => Err(payload),
+        };
+        match this.running.take() {
+            Some((guard, identity)) => Poll::Ready(guard.finish(outcome, identity)),
+            None => Poll::Ready(Err(TaskError::AlreadyTaken)), // checked above
+        }
+    }
+}
+
+/// [`run_task`] for a group with a limit: waits its turn first.
+pub(crate) async fn run_limited_task<F>(
+    guard: TaskGuard,
+    identity: Identity,
+    limit: Arc<Semaphore>,
+    future: F,
+) -> TaskResult<<F::Output as TaskOutput>::Ok>
+where
+    F: Future,
+    F::Output: TaskOutput,
+{
+    let Ok(_permit) = limit.acquire_owned().await else {
+        return Err(TaskError::Cancelled); // the semaphore is never closed
+    };
+    run_task(guard, identity, future).await
+}
+
+/// The body of a `spawn_blocking` task.
+pub(crate) fn run_blocking_task<R: TaskOutput>(
+    guard: TaskGuard,
+    identity: Identity,
+    f: impl FnOnce() -> R,
+) -> TaskResult<R::Ok> {
     let shared = Arc::clone(&guard.shared);
     let _permit = match &shared.limit {
-        Some(limit) => match until_stopped(&shared.hard, None, limit.acquire()).await {
-            Some(Ok(permit)) => Some(permit),
-            _ => return, // stopped while waiting its turn: a cancellation
+        Some(limit) => match shared.runtime.block_on(limit.acquire()) {
+            Ok(permit) => Some(permit),
+            Err(_) => return Err(TaskError::Cancelled), // the semaphore is never closed
         },
         None => None,
     };
-    let deadline = shared.deadline_for_children;
-    let caught = AssertUnwindSafe(future).catch_unwind();
-    let outcome = until_stopped(&shared.hard, deadline, caught).await;
-    guard.finish(outcome);
-}
-
-/// Polls `future` until it is ready (`Some`) or `stop` fires (`None`; the future
-/// is then never polled again).
-///
-/// The future is polled before the token's waiter is registered, so a task that
-/// finishes in its first poll never touches the token's lock.
-pub(crate) async fn until_stopped<T>(
-    stop: &CancellationToken,
-    deadline: Option<tokio::time::Instant>,
-    future: impl Future<Output = T>,
-) -> Option<T> {
-    let mut future = pin!(future);
-    let mut stopped = pin!(stop.cancelled());
-    poll_fn(|cx| {
-        if stop.is_cancelled() {
-            return Poll::Ready(None);
-        }
-        if let Poll::Ready(value) = with_ambient_deadline(deadline, || future.as_mut().poll(cx)) {
-            return Poll::Ready(Some(value));
-        }
-        stopped.as_mut().poll(cx).map(|()| None)
-    })
-    .await
+    if shared.is_stopped() {
+        return Err(TaskError::Cancelled);
+    }
+    guard.finish(std::panic::catch_unwind(AssertUnwindSafe(f)), identity)
 }
