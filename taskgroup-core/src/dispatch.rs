@@ -4,7 +4,8 @@
 use std::borrow::Cow;
 use std::error::Error;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::any_error::box_error;
 use crate::leaf::Slot;
@@ -192,7 +193,7 @@ impl Shape {
 /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
 /// ```
 pub struct ExceptStar<V> {
-    id: u64,
+    id: NonZeroU32,
     shape: Option<Shape>,
     pending: Vec<Option<Leaf<AnyError>>>,
     reraised: Vec<Option<Leaf<AnyError>>>,
@@ -219,9 +220,10 @@ impl<V> ExceptStar<V> {
     /// The error is boxed as [`AnyError::new`] does, so with the `anyhow` feature the
     /// type inside an `anyhow::Error` is what arms match.
     pub fn new<E: Into<BoxError> + 'static>(result: Result<V, E>) -> Self {
-        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        static NEXT_ID: AtomicU32 = AtomicU32::new(1);
         let mut dispatch = ExceptStar {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            // Wrapping past zero starts again at one.
+            id: NonZeroU32::new(NEXT_ID.fetch_add(1, Ordering::Relaxed)).unwrap_or(NonZeroU32::MIN),
             shape: None,
             pending: Vec::new(),
             reraised: Vec::new(),

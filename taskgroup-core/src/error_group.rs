@@ -40,6 +40,12 @@ pub const TASK_GROUP_MESSAGE: &str = "unhandled errors in a task group";
 /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
 /// ```
 pub struct ErrorGroup<E = AnyError> {
+    // One pointer: a `Result<T, ErrorGroup>` stays small, and so does a `Node`,
+    // which splitting moves around by the thousand.
+    inner: Box<Inner<E>>,
+}
+
+struct Inner<E> {
     message: Cow<'static, str>,
     children: Vec<Node<E>>,
     notes: Vec<String>,
@@ -149,44 +155,56 @@ impl<E> ErrorGroup<E> {
         notes: Vec<String>,
         children: Vec<Node<E>>,
     ) -> Self {
-        debug_assert!(!children.is_empty(), "an ErrorGroup is never empty");
         let leaf_count = children.iter().map(Node::len).sum();
+        Self::from_parts(message, notes, children, leaf_count)
+    }
+
+    /// [`from_children`](Self::from_children) with the leaf count known already.
+    fn from_parts(
+        message: Cow<'static, str>,
+        notes: Vec<String>,
+        children: Vec<Node<E>>,
+        leaf_count: usize,
+    ) -> Self {
+        debug_assert!(!children.is_empty(), "an ErrorGroup is never empty");
         ErrorGroup {
-            message,
-            children,
-            notes,
-            leaf_count,
+            inner: Box::new(Inner {
+                message,
+                children,
+                notes,
+                leaf_count,
+            }),
         }
     }
 
     /// The group's message.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// The direct children, in order: leaves and nested groups.
     pub fn children(&self) -> &[Node<E>] {
-        &self.children
+        &self.inner.children
     }
 
     /// Moves the direct children out.
     pub fn into_children(self) -> Vec<Node<E>> {
-        self.children
+        self.inner.children
     }
 
     /// The number of leaf errors at any depth (never zero).
     pub fn len(&self) -> usize {
-        self.leaf_count
+        self.inner.leaf_count
     }
 
     /// The notes attached to the group itself.
     pub fn notes(&self) -> &[String] {
-        &self.notes
+        &self.inner.notes
     }
 
     /// Attaches a note to the group (Python's `add_note`).
     pub fn add_note(&mut self, note: impl Into<String>) {
-        self.notes.push(note.into());
+        self.inner.notes.push(note.into());
     }
 
     /// The leaf errors, depth-first, left to right (PEP 654's leaf order).
@@ -199,19 +217,19 @@ impl<E> ErrorGroup<E> {
     /// The leaves (error, notes, origin), depth-first, left to right.
     pub fn leaves(&self) -> Leaves<'_, E> {
         Leaves {
-            stack: vec![self.children.iter()],
+            stack: vec![self.inner.children.iter()],
         }
     }
 
     /// Moves the leaves out, depth-first, left to right.
     pub fn into_leaves(self) -> Vec<Leaf<E>> {
-        let mut out = Vec::with_capacity(self.leaf_count);
+        let mut out = Vec::with_capacity(self.len());
         self.collect_leaves(&mut out);
         out
     }
 
     fn collect_leaves(self, out: &mut Vec<Leaf<E>>) {
-        for child in self.children {
+        for child in self.inner.children {
             match child {
                 Node::Leaf(leaf) => out.push(leaf),
                 Node::Group(group) => group.collect_leaves(out),
@@ -230,8 +248,13 @@ impl<E> ErrorGroup<E> {
     }
 
     fn map_leaves<U>(self, f: &mut impl FnMut(Leaf<E>) -> Leaf<U>) -> ErrorGroup<U> {
-        let children = self
-            .children
+        let Inner {
+            message,
+            children,
+            notes,
+            leaf_count,
+        } = *self.inner;
+        let children = children
             .into_iter()
             .map(|child| match child {
                 Node::Leaf(leaf) => Node::Leaf(f(leaf)),
@@ -239,10 +262,12 @@ impl<E> ErrorGroup<E> {
             })
             .collect();
         ErrorGroup {
-            message: self.message,
-            children,
-            notes: self.notes,
-            leaf_count: self.leaf_count,
+            inner: Box::new(Inner {
+                message,
+                children,
+                notes,
+                leaf_count,
+            }),
         }
     }
 
@@ -301,25 +326,40 @@ impl<E> ErrorGroup<E> {
         self,
         f: &mut impl FnMut(Leaf<E>) -> Result<Leaf<U>, Leaf<E>>,
     ) -> (Option<ErrorGroup<U>>, Option<ErrorGroup<E>>) {
-        let mut taken = Vec::new();
-        let mut kept = Vec::new();
-        for child in self.children {
+        let Inner {
+            message,
+            children,
+            notes,
+            leaf_count,
+        } = *self.inner;
+        let mut taken_leaves = 0;
+        // Room for everything on both sides, trimmed at the end: one allocation
+        // each instead of a dozen regrowths while splitting thousands of leaves.
+        let mut taken = Vec::with_capacity(children.len());
+        let mut kept = Vec::with_capacity(children.len());
+        for child in children {
             match child {
                 Node::Leaf(leaf) => match f(leaf) {
-                    Ok(leaf) => taken.push(Node::Leaf(leaf)),
+                    Ok(leaf) => {
+                        taken_leaves += 1;
+                        taken.push(Node::Leaf(leaf));
+                    }
                     Err(leaf) => kept.push(Node::Leaf(leaf)),
                 },
                 Node::Group(group) => {
                     let (t, k) = group.partition_map(f);
+                    taken_leaves += t.as_ref().map_or(0, ErrorGroup::len);
                     taken.extend(t.map(Node::Group));
                     kept.extend(k.map(Node::Group));
                 }
             }
         }
+        taken.shrink_to_fit();
+        kept.shrink_to_fit();
         let taken = (!taken.is_empty())
-            .then(|| ErrorGroup::from_children(self.message.clone(), self.notes.clone(), taken));
-        let kept =
-            (!kept.is_empty()).then(|| ErrorGroup::from_children(self.message, self.notes, kept));
+            .then(|| ErrorGroup::from_parts(message.clone(), notes.clone(), taken, taken_leaves));
+        let kept = (!kept.is_empty())
+            .then(|| ErrorGroup::from_parts(message, notes, kept, leaf_count - taken_leaves));
         (taken, kept)
     }
 }
@@ -395,7 +435,7 @@ impl<'a, E> Iterator for Leaves<'a, E> {
         loop {
             match self.stack.last_mut()?.next() {
                 Some(Node::Leaf(leaf)) => return Some(leaf),
-                Some(Node::Group(group)) => self.stack.push(group.children.iter()),
+                Some(Node::Group(group)) => self.stack.push(group.inner.children.iter()),
                 None => {
                     self.stack.pop();
                 }

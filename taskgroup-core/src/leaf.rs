@@ -1,14 +1,26 @@
 //! [`Leaf`]: one error in an [`ErrorGroup`](crate::ErrorGroup), with its notes and origin.
 
+use std::num::NonZeroU32;
+
 use crate::Origin;
 
 /// Marks a leaf that an except* dispatch handed to an arm, so that a re-raise can put it
 /// back where it was in the original tree (DESIGN.md rule 4.5). Identity, not equality:
-/// leaves need not be `Eq` (catalogue C17).
+/// leaves need not be `Eq` (catalogue C17). Eight bytes, as every leaf carries one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Slot {
-    pub(crate) dispatch: u64,
+    /// The dispatch's id; ids wrap after 2^32 dispatches, far beyond a leaf's life
+    /// inside one arm.
+    pub(crate) dispatch: NonZeroU32,
     pub(crate) index: u32,
+}
+
+/// What few leaves have, kept behind one pointer so that a bare leaf stays small
+/// (splitting moves leaves around; PEP 654 groups can hold thousands).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Meta {
+    notes: Vec<String>,
+    origin: Option<Origin>,
 }
 
 /// One error in a group: the error value, the notes attached to it (PEP 678) and,
@@ -25,8 +37,7 @@ pub(crate) struct Slot {
 /// ```
 pub struct Leaf<E> {
     error: E,
-    notes: Vec<String>,
-    origin: Option<Box<Origin>>,
+    meta: Option<Box<Meta>>,
     pub(crate) slot: Option<Slot>,
 }
 
@@ -35,15 +46,14 @@ impl<E> Leaf<E> {
     pub fn new(error: E) -> Self {
         Leaf {
             error,
-            notes: Vec::new(),
-            origin: None,
+            meta: None,
             slot: None,
         }
     }
 
     /// Sets where the error came from.
     pub fn with_origin(mut self, origin: Origin) -> Self {
-        self.origin = Some(Box::new(origin));
+        self.meta.get_or_insert_with(Box::default).origin = Some(origin);
         self
     }
 
@@ -64,50 +74,35 @@ impl<E> Leaf<E> {
 
     /// The notes, oldest first.
     pub fn notes(&self) -> &[String] {
-        &self.notes
+        self.meta.as_ref().map_or(&[], |meta| &meta.notes)
     }
 
     /// Attaches a note (Python's `add_note`), shown by the group's `Display`.
     pub fn add_note(&mut self, note: impl Into<String>) {
-        self.notes.push(note.into());
+        let meta = self.meta.get_or_insert_with(Box::default);
+        meta.notes.push(note.into());
     }
 
     /// The task (or body) the error came from, if it came out of a task group.
     pub fn origin(&self) -> Option<&Origin> {
-        self.origin.as_deref()
+        self.meta.as_ref().and_then(|meta| meta.origin.as_ref())
     }
 
     /// Converts the error, keeping notes, origin and dispatch identity.
     pub fn map<U>(self, f: impl FnOnce(E) -> U) -> Leaf<U> {
         Leaf {
             error: f(self.error),
-            notes: self.notes,
-            origin: self.origin,
+            meta: self.meta,
             slot: self.slot,
         }
     }
 
     /// Converts the error if `f` accepts it, or gives the leaf back unchanged.
     pub(crate) fn try_map<U>(self, f: impl FnOnce(E) -> Result<U, E>) -> Result<Leaf<U>, Leaf<E>> {
-        let Leaf {
-            error,
-            notes,
-            origin,
-            slot,
-        } = self;
+        let Leaf { error, meta, slot } = self;
         match f(error) {
-            Ok(error) => Ok(Leaf {
-                error,
-                notes,
-                origin,
-                slot,
-            }),
-            Err(error) => Err(Leaf {
-                error,
-                notes,
-                origin,
-                slot,
-            }),
+            Ok(error) => Ok(Leaf { error, meta, slot }),
+            Err(error) => Err(Leaf { error, meta, slot }),
         }
     }
 }
