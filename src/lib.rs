@@ -1,4 +1,251 @@
 //! Python's `asyncio.TaskGroup` and PEP 654 `except*` for Rust, on tokio.
 #![doc = "See the README."]
+#![forbid(unsafe_code)]
 
 pub use taskgroup_core::*;
+
+// ---------------------------------------------------------------------------
+// Macros: `task_group!`, `#[except_star]` and the hidden `__private` support
+// module their expansions use. (Owned by the macros; the crate docs above are
+// written separately.)
+// ---------------------------------------------------------------------------
+
+/// Turns the `#[except_star] match` expressions of a function into except*
+/// dispatch (PEP 654).
+///
+/// Put it on a function (sync or async, free or method). Inside it, mark a
+/// `match` on a `Result` with `#[except_star]` (as a statement, a tail expression
+/// or a `let` initializer); the attribute on the function lowers and strips
+/// every marker, which does nothing on its own.
+///
+/// ```text
+/// #[except_star]
+/// match SCRUTINEE {                 // Result<T, E>: E is an ErrorGroup or a naked error
+///     Ok(PAT) => EXPR,              // the success value; guards and several Ok arms are fine
+///     TYPE(eg) => EXPR,             // except* TYPE as eg: eg is an ErrorGroup<TYPE>
+///     A(eg) | B(eg) => EXPR,        // except* (A, B) as eg: eg is an untyped ErrorGroup
+///     eg => EXPR,                   // catch-all (or `_`), last
+/// }
+/// ```
+///
+/// - Each error leaf goes to the first arm whose type matches it; each arm runs
+///   at most once, with a subgroup that keeps the original nesting.
+/// - The errors no arm takes leave the function like `?` does, as an
+///   [`ErrorGroup`] converted with `From` into the function's error type.
+/// - Arms evaluate to the match's type; when every error was handled, the
+///   match's value is that of the last arm that ran.
+/// - In an arm, `?` raises into the combined group (the other arms still run)
+///   and `eg.reraise()?` gives the arm's errors back unchanged. `return`,
+///   `break` and `continue` are refused in an arm, as in Python.
+/// - In an async function the arms can `.await`.
+///
+/// Works together with `#[tokio::main]` and `#[tokio::test]`, in either order.
+/// A `#[except_star] match` inside a `task_group!` needs no attribute: the
+/// macro lowers it itself. A nested function needs its own `#[except_star]`.
+///
+/// When `taskgroup` is re-exported or renamed, tell the attribute where it is:
+/// `#[except_star(crate = "my_crate::taskgroup")]`.
+///
+/// # Examples
+///
+/// ```
+/// use std::{fmt, io};
+/// use taskgroup::{except_star, ErrorGroup, Node};
+///
+/// fn work() -> Result<u32, ErrorGroup> {
+///     Err(ErrorGroup::new("work", [
+///         Node::error(io::Error::other("disk")),
+///         Node::error(fmt::Error),
+///     ])
+///     .unwrap())
+/// }
+///
+/// #[except_star]
+/// fn handled() -> Result<u32, ErrorGroup> {
+///     let value = #[except_star]
+///     match work() {
+///         Ok(value) => value,
+///         io::Error(eg) => eg.len() as u32,
+///         fmt::Error(_) => 0,
+///     };
+///     Ok(value)
+/// }
+///
+/// #[except_star]
+/// fn unhandled() -> Result<u32, ErrorGroup> {
+///     #[except_star]
+///     match work() {
+///         Ok(value) => Ok(value),
+///         io::Error(_) => Ok(0),
+///     }
+/// }
+///
+/// assert_eq!(handled().unwrap(), 0);
+/// // the fmt::Error was not handled: it leaves with its original group
+/// let rest = unhandled().unwrap_err();
+/// assert_eq!((rest.message(), rest.len()), ("work", 1));
+/// ```
+pub use taskgroup_macros::except_star;
+
+/// Runs a [`TaskGroup`] and handles its errors with `except*` arms (Python's
+/// `async with asyncio.TaskGroup()` inside `try`/`except*`).
+///
+/// ```text
+/// task_group! {
+///     (OPTION = EXPR ,)*                  // name, timeout, deadline, limit, grace; `supervise,`
+///     |tg| BODY                           // an expression or block, in async context
+///     (except* TYPE (| TYPE)* (as IDENT)? => ARM ,?)*
+///     (except* _ (as IDENT)? => ARM ,?)?  // catch-all, last
+/// }
+/// ```
+///
+/// The macro is an expression in async context whose value is
+/// `Result<T, ErrorGroup>`, `T` being the body's value:
+///
+/// - The body receives the group handle `tg` (a [`TaskGroup`]) to spawn tasks;
+///   it may borrow local variables, and `?` in it fails the body (its error
+///   joins the group). `move |tg|` moves the captured locals in.
+/// - The group finishes when the body and every task are finished. Each error
+///   leaf then goes to the first arm whose type matches it; each arm runs at
+///   most once with `eg`, an `ErrorGroup<TYPE>` for one type or an untyped
+///   [`ErrorGroup`] for several, keeping the original nesting.
+/// - Each arm evaluates to `T`; when every error was handled the value is that
+///   of the last arm that ran. Unhandled errors are `Err(rest)`: write `?`.
+/// - In an arm, `?` raises into the combined group (later arms still run) and
+///   `eg.reraise()?` gives the arm's errors back. `return`, `break` and
+///   `continue` are refused in an arm, as in Python.
+/// - Options map to the [`Builder`] methods of the same name: `name = "..."`,
+///   `timeout = Duration`, `deadline = tokio::time::Instant`, `limit = usize`,
+///   `grace = Duration`, and the flag `supervise,`. An option value that
+///   contains a top-level `|` must be parenthesized.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use taskgroup::{task_group, ErrorGroup};
+///
+/// #[derive(Debug)]
+/// struct ValueError(u32);
+/// impl std::fmt::Display for ValueError {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         write!(f, "bad value {}", self.0)
+///     }
+/// }
+/// impl std::error::Error for ValueError {}
+///
+/// async fn check(n: u32) -> Result<u32, ValueError> {
+///     if n % 3 == 0 { Err(ValueError(n)) } else { Ok(n) }
+/// }
+///
+/// # #[tokio::main] async fn main() -> Result<(), ErrorGroup> {
+/// let mut bad = Vec::new();
+/// let handles = task_group! {
+///     timeout = Duration::from_secs(10),
+///     |tg| (1..=4).map(|n| tg.spawn(check(n))).collect::<Vec<_>>()
+///     except* ValueError as eg => {
+///         bad.extend(eg.iter().map(|e| e.0));
+///         Vec::new()
+///     }
+/// }?;
+/// assert_eq!(bad, [3]);
+/// assert!(handles.is_empty());
+/// # Ok(()) }
+/// ```
+#[macro_export]
+macro_rules! task_group {
+    ($($input:tt)*) => {{
+        // The futures-rs trick: `$crate` finds this crate even when it is renamed
+        // or re-exported, and the proc macro refers to it as `__taskgroup`.
+        use $crate::__private as __taskgroup;
+        $crate::__private::task_group_impl! { $($input)* }
+    }};
+}
+
+/// Not public API: what the expansions of `task_group!` and `#[except_star]`
+/// refer to. It may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    use std::error::Error;
+
+    pub use taskgroup_core::{BoxError, ErrorGroup, ExceptStar, Raise, TaskGroup};
+    pub use taskgroup_macros::task_group_impl;
+
+    use taskgroup_core::AnyError;
+
+    /// What an except* arm can catch: every `Error + Send + Sync + 'static`.
+    ///
+    /// The expansion calls `<T as CatchableError>::take` rather than
+    /// `ExceptStar::take` so that a type that is not an error gets one error,
+    /// with this message, at the type in the arm.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not an error type, so an except* arm cannot catch it",
+        label = "not an error type",
+        note = "an except* arm catches types that implement `std::error::Error + Send + Sync + 'static`"
+    )]
+    pub trait CatchableError: Sized {
+        /// `dispatch.take::<Self>()`.
+        fn take<V>(dispatch: &mut ExceptStar<V>) -> Option<ErrorGroup<Self>>;
+
+        /// Whether `error` is a `Self`, for arms with several types.
+        fn is(error: &AnyError) -> bool;
+    }
+
+    // `do_not_recommend`: report the missing `CatchableError` itself, not each
+    // of the blanket impl's bounds (one error for `Rc<E>`, not three).
+    #[diagnostic::do_not_recommend]
+    impl<T: Error + Send + Sync + 'static> CatchableError for T {
+        fn take<V>(dispatch: &mut ExceptStar<V>) -> Option<ErrorGroup<T>> {
+            dispatch.take::<T>()
+        }
+
+        fn is(error: &AnyError) -> bool {
+            error.is::<T>()
+        }
+    }
+
+    /// Where an arm puts its value. The arm's value is written as the field of
+    /// a struct literal whose type comes from the dispatch, so rustc checks it
+    /// against the dispatch's value type and reports a mismatch at the value.
+    pub struct Slot<V> {
+        /// The arm's value.
+        pub value: V,
+    }
+
+    /// An empty slot for an arm's value, typed by the dispatch.
+    pub fn slot<V>(_: &ExceptStar<V>) -> Option<Slot<V>> {
+        None
+    }
+
+    /// Records an arm's outcome: its value, or what it raised with `?`.
+    pub fn settle<V>(
+        dispatch: &mut ExceptStar<V>,
+        outcome: Result<(), Raise>,
+        slot: Option<Slot<V>>,
+    ) {
+        match (outcome, slot) {
+            (Err(raise), _) => dispatch.settle(Err(raise)),
+            (Ok(()), Some(slot)) => dispatch.settle(Ok(slot.value)),
+            // An arm that succeeded always filled its slot.
+            (Ok(()), None) => {}
+        }
+    }
+
+    /// Runs a sync arm that uses `?`; the closure is where `?` raises to.
+    pub fn sync_arm(arm: impl FnOnce() -> Result<(), Raise>) -> Result<(), Raise> {
+        arm()
+    }
+
+    /// Runs an async arm that uses `?`; the closure is where `?` raises to.
+    pub async fn async_arm(arm: impl AsyncFnOnce() -> Result<(), Raise>) -> Result<(), Raise> {
+        arm().await
+    }
+
+    /// Stands in for a part of the input that had an error, which is reported
+    /// next to it; never called at run time.
+    pub fn placeholder<T>() -> T {
+        unreachable!("task_group! expanded with a compile error")
+    }
+}
+
+// ------------------------------- end of macros ------------------------------

@@ -1,0 +1,406 @@
+//! The `VisitMut` that finds the inert `#[except_star]` markers in a function
+//! body (or a `task_group!` body or arm), strips them, and lowers each marked
+//! `match` in place.
+//!
+//! It does not recurse into nested items: a nested function is expanded by its
+//! own `#[except_star]`, and a marker in an item without one gets a clear error.
+//! Markers inside other macro calls cannot be seen as Rust syntax, so they get
+//! a clear error too, except inside `task_group!`, which lowers its own.
+
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{Attribute, Block, Expr, ExprMatch, Meta};
+
+use crate::expand;
+use crate::parse::{self, is_marker};
+use crate::valid::{self, Errors};
+
+/// Lowers every marked `match` in `block`.
+///
+/// `private` is the path to the facade's `__private` module; `asyncness` says
+/// whether the block runs in async context (an `async fn`).
+pub(crate) fn lower_block(
+    block: &mut Block,
+    private: &TokenStream,
+    asyncness: bool,
+    errors: &mut Errors,
+) {
+    Markers {
+        private,
+        asyncness,
+        errors,
+    }
+    .visit_block_mut(block);
+}
+
+/// Lowers every marked `match` in `expr` (a `task_group!` body or arm).
+pub(crate) fn lower_expr(
+    expr: &mut Expr,
+    private: &TokenStream,
+    asyncness: bool,
+    errors: &mut Errors,
+) {
+    Markers {
+        private,
+        asyncness,
+        errors,
+    }
+    .visit_expr_mut(expr);
+}
+
+/// The visitor. `asyncness` tracks the context at the current node: a closure
+/// resets it to the closure's own, an `async` block sets it.
+struct Markers<'a> {
+    private: &'a TokenStream,
+    asyncness: bool,
+    errors: &'a mut Errors,
+}
+
+impl Markers<'_> {
+    fn with_asyncness(&mut self, asyncness: bool, visit: impl FnOnce(&mut Self)) {
+        let outer = std::mem::replace(&mut self.asyncness, asyncness);
+        visit(self);
+        self.asyncness = outer;
+    }
+
+    /// Reports markers with arguments and repeated markers; the first one counts.
+    fn check_markers(&mut self, markers: &[Attribute]) {
+        for (index, marker) in markers.iter().enumerate() {
+            if index > 0 {
+                self.errors.push(syn::Error::new_spanned(
+                    marker,
+                    "duplicate `#[except_star]` marker on this `match`",
+                ));
+            } else if !matches!(marker.meta, Meta::Path(_)) {
+                self.errors.push(syn::Error::new_spanned(
+                    marker,
+                    "the `#[except_star]` marker on a `match` takes no arguments; \
+                     options such as `crate = \"..\"` go on the function's `#[except_star]`",
+                ));
+            }
+        }
+    }
+
+    /// Lowers one marked `match`: parse, validate, lower the markers nested in
+    /// it (after validation, which must see them), then expand.
+    fn lower_match(&mut self, expr: ExprMatch) -> Expr {
+        let mut except = parse::except_match(expr, self.errors);
+        valid::except_match(&mut except, self.errors);
+        self.visit_expr_mut(&mut except.scrutinee);
+        for arm in &mut except.ok_arms {
+            self.visit_arm_mut(arm);
+        }
+        for arm in &mut except.arms {
+            self.visit_expr_mut(&mut arm.body);
+        }
+        Expr::Verbatim(expand::except_match(&except, self.private, self.asyncness))
+    }
+
+    fn misplaced(&mut self, markers: &[Attribute], what: &str) {
+        if let Some(marker) = markers.first() {
+            self.errors.push(syn::Error::new_spanned(
+                marker,
+                format!("`#[except_star]` goes on a `match`, not on {what}"),
+            ));
+        }
+    }
+}
+
+impl VisitMut for Markers<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        let markers = attrs_mut(expr).map(take_markers).unwrap_or_default();
+        if markers.is_empty() {
+            return match expr {
+                Expr::Closure(closure) => {
+                    let asyncness = closure.asyncness.is_some();
+                    self.with_asyncness(asyncness, |this| {
+                        syn::visit_mut::visit_expr_closure_mut(this, closure)
+                    });
+                }
+                Expr::Async(block) => self.with_asyncness(true, |this| {
+                    syn::visit_mut::visit_expr_async_mut(this, block)
+                }),
+                _ => syn::visit_mut::visit_expr_mut(self, expr),
+            };
+        }
+        self.check_markers(&markers);
+        if let Expr::Match(_) = expr {
+            let placeholder = Expr::Verbatim(TokenStream::new());
+            if let Expr::Match(matched) = std::mem::replace(expr, placeholder) {
+                *expr = self.lower_match(matched);
+            }
+        } else {
+            self.misplaced(&markers, "this expression");
+            // Visit the expression again, now without its markers.
+            self.visit_expr_mut(expr);
+        }
+    }
+
+    fn visit_local_mut(&mut self, local: &mut syn::Local) {
+        let markers = take_markers(&mut local.attrs);
+        if !markers.is_empty() {
+            // `#[except_star] let x = match ..;` means the initializer.
+            match local.init.as_mut().map(|init| &mut *init.expr) {
+                Some(Expr::Match(matched)) => matched.attrs.extend(markers),
+                _ => self.misplaced(&markers, "a `let` without a `match` initializer"),
+            }
+        }
+        syn::visit_mut::visit_local_mut(self, local);
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        let markers = take_markers(&mut arm.attrs);
+        self.misplaced(&markers, "a match arm; put it before the `match` keyword");
+        syn::visit_mut::visit_arm_mut(self, arm);
+    }
+
+    fn visit_stmt_macro_mut(&mut self, node: &mut syn::StmtMacro) {
+        let markers = take_markers(&mut node.attrs);
+        self.misplaced(&markers, "a macro call");
+        self.visit_macro_mut(&mut node.mac);
+    }
+
+    fn visit_item_mut(&mut self, item: &mut syn::Item) {
+        // A nested item is not part of this function: it runs in its own context
+        // and is expanded by its own `#[except_star]`, if it has one.
+        let mut finder = NestedMarker(None);
+        finder.visit_item(item);
+        let Some(marker) = finder.0 else {
+            return;
+        };
+        self.errors.push(syn::Error::new_spanned(
+            marker,
+            "this `#[except_star]` marker is inside a nested item, which the outer \
+             `#[except_star]` does not reach; put `#[except_star]` on the nested function",
+        ));
+        // Lower the nested functions' markers anyway, so that rustc does not go on
+        // to report each marker as an attribute on an expression.
+        NestedFunctions {
+            private: self.private,
+            errors: self.errors,
+        }
+        .visit_item_mut(item);
+    }
+
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|segment| segment.ident.to_string());
+        if name.as_deref() == Some("task_group") {
+            return; // `task_group!` lowers the markers in its body and arms itself
+        }
+        let Some(span) = parse::find_marker_in_tokens(mac.tokens.clone()) else {
+            return;
+        };
+        self.errors.push(syn::Error::new(
+            span,
+            format!(
+                "`#[except_star]` inside a `{}!` call is not expanded; \
+                 move the `match` out of the macro call, for example into a `let`",
+                name.unwrap_or_default()
+            ),
+        ));
+        // Lower what can be lowered anyway, so that rustc does not go on to
+        // report the marker and the arms of the unlowered match.
+        let tokens = std::mem::take(&mut mac.tokens);
+        mac.tokens = self.lower_tokens(tokens);
+    }
+}
+
+impl Markers<'_> {
+    /// Strips the markers in raw tokens, lowering each marked `match` that
+    /// parses as one.
+    fn lower_tokens(&mut self, tokens: TokenStream) -> TokenStream {
+        let mut trees: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut out = TokenStream::new();
+        let mut index = 0;
+        while index < trees.len() {
+            if let Some(after) = parse::marker_at(&trees, index) {
+                index = after;
+                if let Some((matched, end)) = parse_match_prefix(&trees[index..]) {
+                    out.extend(self.lower_match(matched).into_token_stream());
+                    index += end;
+                }
+                continue;
+            }
+            if let TokenTree::Group(group) = &mut trees[index] {
+                let mut lowered = Group::new(group.delimiter(), self.lower_tokens(group.stream()));
+                lowered.set_span(group.span());
+                *group = lowered;
+            }
+            out.extend([trees[index].clone()]);
+            index += 1;
+        }
+        out
+    }
+}
+
+/// Parses a `match` at the start of `trees`, returning it and how many trees
+/// it spans. The scrutinee ends at a top-level `{..}` group; trying each one in
+/// turn finds the match even when the scrutinee contains a block.
+fn parse_match_prefix(trees: &[TokenTree]) -> Option<(ExprMatch, usize)> {
+    if !matches!(trees.first(), Some(TokenTree::Ident(ident)) if ident == "match") {
+        return None;
+    }
+    trees
+        .iter()
+        .enumerate()
+        .find_map(|(index, tree)| match tree {
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
+                let prefix: TokenStream = trees[..=index].iter().cloned().collect();
+                syn::parse2::<ExprMatch>(prefix)
+                    .ok()
+                    .map(|matched| (matched, index + 1))
+            }
+            _ => None,
+        })
+}
+
+/// Lowers the markers of the functions in a nested item as if each had its
+/// own `#[except_star]` (after the missing attribute was reported).
+struct NestedFunctions<'a> {
+    private: &'a TokenStream,
+    errors: &'a mut Errors,
+}
+
+impl VisitMut for NestedFunctions<'_> {
+    fn visit_item_fn_mut(&mut self, node: &mut syn::ItemFn) {
+        if !node.attrs.iter().any(is_marker) {
+            let asyncness = node.sig.asyncness.is_some();
+            lower_block(&mut node.block, self.private, asyncness, self.errors);
+        }
+    }
+
+    fn visit_impl_item_fn_mut(&mut self, node: &mut syn::ImplItemFn) {
+        if !node.attrs.iter().any(is_marker) {
+            let asyncness = node.sig.asyncness.is_some();
+            lower_block(&mut node.block, self.private, asyncness, self.errors);
+        }
+    }
+
+    fn visit_trait_item_fn_mut(&mut self, node: &mut syn::TraitItemFn) {
+        if let (false, Some(block)) = (node.attrs.iter().any(is_marker), &mut node.default) {
+            let asyncness = node.sig.asyncness.is_some();
+            lower_block(block, self.private, asyncness, self.errors);
+        }
+    }
+}
+
+/// Finds the first marker inside a nested item, skipping nested functions that
+/// carry their own `#[except_star]`.
+struct NestedMarker(Option<Attribute>);
+
+impl NestedMarker {
+    fn check(&mut self, attrs: &[Attribute]) {
+        if self.0.is_none() {
+            self.0 = attrs.iter().find(|attr| is_marker(attr)).cloned();
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for NestedMarker {
+    fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
+        if !node.attrs.iter().any(is_marker) {
+            self.visit_block(&node.block);
+        }
+    }
+
+    fn visit_impl_item_fn(&mut self, node: &'ast syn::ImplItemFn) {
+        if !node.attrs.iter().any(is_marker) {
+            self.visit_block(&node.block);
+        }
+    }
+
+    fn visit_trait_item_fn(&mut self, node: &'ast syn::TraitItemFn) {
+        if let (false, Some(block)) = (node.attrs.iter().any(is_marker), &node.default) {
+            self.visit_block(block);
+        }
+    }
+
+    fn visit_expr(&mut self, node: &'ast Expr) {
+        if let Some(attrs) = attrs(node) {
+            self.check(attrs);
+        }
+        syn::visit::visit_expr(self, node);
+    }
+
+    fn visit_local(&mut self, node: &'ast syn::Local) {
+        self.check(&node.attrs);
+        syn::visit::visit_local(self, node);
+    }
+}
+
+/// Removes and returns the markers among `attrs`.
+fn take_markers(attrs: &mut Vec<Attribute>) -> Vec<Attribute> {
+    if !attrs.iter().any(is_marker) {
+        return Vec::new();
+    }
+    let (markers, rest) = std::mem::take(attrs).into_iter().partition(is_marker);
+    *attrs = rest;
+    markers
+}
+
+/// Defines a function returning the outer attributes of an expression (syn
+/// keeps them per variant), for `&` and for `&mut`.
+macro_rules! expr_attrs {
+    ($(#[$doc:meta])* $name:ident, $($ref:tt)*) => {
+        $(#[$doc])*
+        fn $name(expr: $($ref)* Expr) -> Option<$($ref)* Vec<Attribute>> {
+            Some(match expr {
+                Expr::Array(e) => $($ref)* e.attrs,
+                Expr::Assign(e) => $($ref)* e.attrs,
+                Expr::Async(e) => $($ref)* e.attrs,
+                Expr::Await(e) => $($ref)* e.attrs,
+                Expr::Binary(e) => $($ref)* e.attrs,
+                Expr::Block(e) => $($ref)* e.attrs,
+                Expr::Break(e) => $($ref)* e.attrs,
+                Expr::Call(e) => $($ref)* e.attrs,
+                Expr::Cast(e) => $($ref)* e.attrs,
+                Expr::Closure(e) => $($ref)* e.attrs,
+                Expr::Const(e) => $($ref)* e.attrs,
+                Expr::Continue(e) => $($ref)* e.attrs,
+                Expr::Field(e) => $($ref)* e.attrs,
+                Expr::ForLoop(e) => $($ref)* e.attrs,
+                Expr::Group(e) => $($ref)* e.attrs,
+                Expr::If(e) => $($ref)* e.attrs,
+                Expr::Index(e) => $($ref)* e.attrs,
+                Expr::Infer(e) => $($ref)* e.attrs,
+                Expr::Let(e) => $($ref)* e.attrs,
+                Expr::Lit(e) => $($ref)* e.attrs,
+                Expr::Loop(e) => $($ref)* e.attrs,
+                Expr::Macro(e) => $($ref)* e.attrs,
+                Expr::Match(e) => $($ref)* e.attrs,
+                Expr::MethodCall(e) => $($ref)* e.attrs,
+                Expr::Paren(e) => $($ref)* e.attrs,
+                Expr::Path(e) => $($ref)* e.attrs,
+                Expr::Range(e) => $($ref)* e.attrs,
+                Expr::RawAddr(e) => $($ref)* e.attrs,
+                Expr::Reference(e) => $($ref)* e.attrs,
+                Expr::Repeat(e) => $($ref)* e.attrs,
+                Expr::Return(e) => $($ref)* e.attrs,
+                Expr::Struct(e) => $($ref)* e.attrs,
+                Expr::Try(e) => $($ref)* e.attrs,
+                Expr::TryBlock(e) => $($ref)* e.attrs,
+                Expr::Tuple(e) => $($ref)* e.attrs,
+                Expr::Unary(e) => $($ref)* e.attrs,
+                Expr::Unsafe(e) => $($ref)* e.attrs,
+                Expr::While(e) => $($ref)* e.attrs,
+                Expr::Yield(e) => $($ref)* e.attrs,
+                _ => return None,
+            })
+        }
+    };
+}
+
+expr_attrs!(
+    /// The outer attributes of an expression, to take markers out of them.
+    attrs_mut, &mut
+);
+expr_attrs!(
+    /// The outer attributes of an expression, to look for markers.
+    attrs, &
+);

@@ -1,0 +1,22 @@
+use std::{fmt, io};
+use taskgroup::{except_star, ErrorGroup};
+
+fn work() -> Result<u32, ErrorGroup> {
+    Err(ErrorGroup::from_errors("work", [fmt::Error]).unwrap().into())
+}
+
+#[except_star]
+fn run() -> Result<u32, ErrorGroup> {
+    let value = #[except_star]
+    match work() {
+        Ok(value) => value,
+        rest => rest.len() as u32,
+        io::Error(_) => 1,
+    };
+    let _ = fmt::Error;
+    Ok(value)
+}
+
+fn main() {
+    let _ = run();
+}

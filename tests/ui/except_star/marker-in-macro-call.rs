@@ -1,0 +1,20 @@
+use std::{fmt, io};
+use taskgroup::{except_star, ErrorGroup};
+
+fn work() -> Result<u32, ErrorGroup> {
+    Err(ErrorGroup::from_errors("work", [fmt::Error]).unwrap().into())
+}
+
+#[except_star]
+fn run() -> Result<u32, ErrorGroup> {
+    println!("{}", #[except_star] match work() {
+        Ok(value) => value,
+        fmt::Error(_) => 0,
+        io::Error(_) => 1,
+    });
+    Ok(0)
+}
+
+fn main() {
+    let _ = run();
+}

@@ -1,0 +1,22 @@
+use std::{fmt, io};
+use taskgroup::{except_star, ErrorGroup};
+
+fn work() -> Result<u32, ErrorGroup> {
+    Err(ErrorGroup::from_errors("work", [fmt::Error]).unwrap().into())
+}
+
+#[except_star]
+fn run() -> Result<u32, ErrorGroup> {
+    let value = #[except_star]
+    if let Ok(value) = work() {
+        value
+    } else {
+        0
+    };
+    let _ = io::Error::other("x");
+    Ok(value)
+}
+
+fn main() {
+    let _ = run();
+}
