@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use taskgroup::{ErrorGroup, ExceptStar, TaskGroup};
+use taskgroup::task_group;
 
 #[derive(Debug)]
 struct ValueError(u32);
@@ -49,18 +49,15 @@ fn rand_below(n: u32) -> u32 {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let result = TaskGroup::run(async |tg| {
-        Ok::<_, ValueError>((0..10).map(|_| tg.spawn(do_it())).collect::<Vec<_>>())
-    })
-    .await;
-    let tasks = ExceptStar::new(result)
-        .arm(|eg: ErrorGroup<ValueError>| {
+    let tasks = task_group! {
+        |tg| (0..10).map(|_| tg.spawn(do_it())).collect::<Vec<_>>()
+        except* ValueError as eg => {
             for err in &eg {
                 println!("{err}");
             }
-            Ok(Vec::new())
-        })
-        .finish()?;
+            Vec::new()
+        }
+    }?;
     for t in tasks {
         println!("{}", t.result()?);
     }

@@ -1,5 +1,4 @@
-//! Python's `asyncio.TaskGroup` and PEP 654 `except*` for Rust, on tokio.
-#![doc = "See the README."]
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 pub use taskgroup_core::*;
