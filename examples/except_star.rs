@@ -40,7 +40,13 @@ async fn fetch(url: &'static str) -> Result<usize, Box<dyn std::error::Error + S
     }
 }
 
-const URLS: [&str; 5] = ["a.example", "slow.example", "b.example", "slower.example", "down.example"];
+const URLS: [&str; 5] = [
+    "a.example",
+    "slow.example",
+    "b.example",
+    "slower.example",
+    "down.example",
+];
 
 #[except_star]
 #[tokio::main]
