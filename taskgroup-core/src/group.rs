@@ -151,16 +151,13 @@ impl TaskGroup {
         let shared = &self.shared;
         // Two wrappers rather than one with an optional permit: a group without a
         // limit does not pay for the semaphore's wait in every task.
+        let task = run_task(guard, identity, future);
         let join = match &shared.limit {
             Some(limit) => {
-                let task = run_limited_task(guard, identity, Arc::clone(limit), future);
-                shared.runtime.spawn(self.instrument(task, id, &name))
+                let limited = run_limited_task(task, Arc::clone(limit));
+                shared.runtime.spawn(self.instrument(limited, id, &name))
             }
-            None => {
-                shared
-                    .runtime
-                    .spawn(self.instrument(run_task(guard, identity, future), id, &name))
-            }
+            None => shared.runtime.spawn(self.instrument(task, id, &name)),
         };
         shared.register(key, join.abort_handle());
         Ok(TaskHandle::spawned(join, Arc::clone(shared), id, name))

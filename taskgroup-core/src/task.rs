@@ -63,8 +63,9 @@ pub(crate) struct Identity {
 }
 
 /// Counts a task out of its group when it ends in any way, including an abort
-/// that drops it. It drops as the last step of the task's future, so the group
-/// finishes only after every task's outcome is on its way to its handle.
+/// that drops it. It drops after the user's future (see [`RunTask`]), so the
+/// group finishes only after every task's future is gone and its outcome is on
+/// its way to its handle.
 pub(crate) struct TaskGuard {
     pub(crate) shared: Arc<Shared>,
     pub(crate) key: TaskKey,
@@ -116,18 +117,23 @@ pin_project_lite::pin_project! {
     /// an `async fn` because an `async fn` keeps its arguments and the locals they
     /// move into side by side, which doubled the memory of every pending task.
     pub(crate) struct RunTask<F> {
+        // Fields drop in declaration order: the user's future before the guard,
+        // whose drop counts the task out of its group. So when `run` returns,
+        // every task's future has been dropped, whether it finished, failed or
+        // was aborted (tokio drops a finished future only after `poll` returns).
         #[pin]
         future: F,
-        // `None` once the task ended: dropping the guard before returning the
-        // outcome counts the task out as its last step.
-        running: Option<(TaskGuard, Identity)>,
+        guard: TaskGuard,
+        // `None` once the task has ended.
+        identity: Option<Identity>,
     }
 }
 
 pub(crate) fn run_task<F>(guard: TaskGuard, identity: Identity, future: F) -> RunTask<F> {
     RunTask {
         future,
-        running: Some((guard, identity)),
+        guard,
+        identity: Some(identity),
     }
 }
 
@@ -140,10 +146,10 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let Some((guard, _)) = this.running.as_ref() else {
+        if this.identity.is_none() {
             return Poll::Ready(Err(TaskError::AlreadyTaken)); // polled after completion
-        };
-        let deadline = guard.shared.deadline_for_children;
+        }
+        let deadline = this.guard.shared.deadline_for_children;
         let mut future = this.future;
         let polled = with_ambient_deadline(deadline, || {
             std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)))
@@ -153,19 +159,19 @@ where
             Ok(Poll::Ready(output)) => Ok(output),
             Err(payload) => Err(payload),
         };
-        match this.running.take() {
-            Some((guard, identity)) => Poll::Ready(guard.finish(outcome, identity)),
+        match this.identity.take() {
+            Some(identity) => Poll::Ready(this.guard.finish(outcome, identity)),
             None => Poll::Ready(Err(TaskError::AlreadyTaken)), // checked above
         }
     }
 }
 
-/// [`run_task`] for a group with a limit: waits its turn first.
+/// [`RunTask`] for a group with a limit: waits its turn first. It takes the
+/// whole `RunTask`, so even when aborted before its first poll the user's future
+/// drops before the guard.
 pub(crate) async fn run_limited_task<F>(
-    guard: TaskGuard,
-    identity: Identity,
+    task: RunTask<F>,
     limit: Arc<Semaphore>,
-    future: F,
 ) -> TaskResult<<F::Output as TaskOutput>::Ok>
 where
     F: Future,
@@ -174,7 +180,7 @@ where
     let Ok(_permit) = limit.acquire_owned().await else {
         return Err(TaskError::Cancelled); // the semaphore is never closed
     };
-    run_task(guard, identity, future).await
+    task.await
 }
 
 /// The body of a `spawn_blocking` task.
