@@ -167,6 +167,8 @@ macro_rules! task_group {
 pub mod __private {
     use std::error::Error;
 
+    pub use core::option::Option::Some;
+    pub use core::result::Result::{self, Ok};
     pub use taskgroup_core::{BoxError, ErrorGroup, ExceptStar, Raise, TaskGroup};
     pub use taskgroup_macros::task_group_impl;
 
@@ -228,6 +230,11 @@ pub mod __private {
             // An arm that succeeded always filled its slot.
             (Ok(()), None) => {}
         }
+    }
+
+    /// Records the value of an arm that cannot raise (it has no `?`).
+    pub fn settle_value<V>(dispatch: &mut ExceptStar<V>, slot: Slot<V>) {
+        dispatch.settle(Ok(slot.value));
     }
 
     /// Runs a sync arm that uses `?`; the closure is where `?` raises to.

@@ -161,9 +161,9 @@ fn lower_run(input: &TaskGroupInput, private: &TokenStream) -> TokenStream {
     quote! {
         #private::TaskGroup::builder()
             #(#options)*
-            .run(async #capture |#param_attr #param: #param_ty| -> ::core::result::Result<_, #private::BoxError> {
+            .run(async #capture |#param_attr #param: #param_ty| -> #private::Result<_, #private::BoxError> {
                 #[allow(unreachable_code)]
-                let #value = ::core::result::Result::Ok(match () { () => #expr });
+                let #value = #private::Ok(match () { () => #expr });
                 #value
             })
             .await
@@ -332,24 +332,28 @@ struct DispatchSpans {
 /// Expands to:
 ///
 /// ```text
-/// if let Some(eg) = TAKE {                        // <T as P::CatchableError>::take(&mut d): typed group
+/// // an arm without `?`:
+/// if let P::Some(eg) = TAKE {                     // <T as P::CatchableError>::take(&mut d): typed group
 ///                                                 // d.take_by(|e| <A as ..>::is(e) || ..) for several
 ///                                                 // d.take_all() for the catch-all
+///     P::settle_value(&mut d, P::Slot { value: match () { () => ARM } });
+/// }
+/// // an arm with `?`:
+/// if let P::Some(eg) = TAKE {
 ///     let mut __taskgroup_slot = P::slot(&d);     // Option<Slot<V>>: the value is checked against V
-///     // the arm uses `?`, async context:
-///     let __taskgroup_outcome = P::async_arm(async || -> Result<(), P::Raise> {
-///         __taskgroup_slot = Some(P::Slot { value: match () { () => ARM } });
-///         Ok(())
-///     }).await;
-///     // ... sync context: P::sync_arm(|| -> Result<(), P::Raise> { .. })
-///     // ... no `?`: the assignment inline, and Ok(()) as the outcome
+///     let __taskgroup_outcome = P::async_arm(async || -> P::Result<(), P::Raise> {
+///         __taskgroup_slot = P::Some(P::Slot { value: match () { () => ARM } });
+///         P::Ok(())
+///     }).await;                                   // sync context: P::sync_arm(|| ..)
 ///     P::settle(&mut d, __taskgroup_outcome, __taskgroup_slot);
 /// }
 /// ```
 ///
 /// The closure gives `?` its target (it raises into the dispatch, rule 4.3)
 /// while the value still flows through the slot, whose type comes from the
-/// dispatch, so an arm of the wrong type is reported at the arm's value.
+/// dispatch, so an arm of the wrong type is reported at the arm's value. Paths
+/// go through `P` (`__private`), which re-exports `Ok` and `Some`: fewer tokens
+/// for the compiler to carry per use than `::core::result::Result::Ok`.
 fn lower_arm(arm: &ExceptArm, private: &TokenStream, asyncness: bool) -> TokenStream {
     let dispatch = dispatch_ident();
     let slot = Ident::new("__taskgroup_slot", Span::mixed_site());
@@ -371,23 +375,28 @@ fn lower_arm(arm: &ExceptArm, private: &TokenStream, asyncness: bool) -> TokenSt
     let at_body = Span::call_site().located_at(body.span());
     // As the top-level body of a match arm, a `panic!()` value is not flagged by
     // clippy's `diverging_sub_expression`, which skips arm bodies.
+    let value = quote_spanned! {at_body=>
+        #private::Slot { value: match () { () => #body } }
+    };
+    if !valid::uses_question_mark(body) {
+        // An arm that cannot raise hands its value straight to the dispatch.
+        return quote! {
+            if let #private::Some(#binding) = #take {
+                #[allow(unreachable_code)]
+                #private::settle_value(&mut #dispatch, #value);
+            }
+        };
+    }
     let assign = quote_spanned! {at_body=>
         #[allow(unreachable_code)]
-        let () = #slot = ::core::option::Option::Some(#private::Slot {
-            value: match () { () => #body },
-        });
+        let () = #slot = #private::Some(#value);
     };
-    let run = if !valid::uses_question_mark(body) {
-        quote! {
-            #assign
-            let #outcome = ::core::result::Result::Ok(());
-        }
-    } else if asyncness {
+    let run = if asyncness {
         quote! {
             let #outcome = #private::async_arm(
-                async || -> ::core::result::Result<(), #private::Raise> {
+                async || -> #private::Result<(), #private::Raise> {
                     #assign
-                    ::core::result::Result::Ok(())
+                    #private::Ok(())
                 },
             )
             .await;
@@ -395,15 +404,15 @@ fn lower_arm(arm: &ExceptArm, private: &TokenStream, asyncness: bool) -> TokenSt
     } else {
         quote! {
             let #outcome = #private::sync_arm(
-                || -> ::core::result::Result<(), #private::Raise> {
+                || -> #private::Result<(), #private::Raise> {
                     #assign
-                    ::core::result::Result::Ok(())
+                    #private::Ok(())
                 },
             );
         }
     };
     quote! {
-        if let ::core::option::Option::Some(#binding) = #take {
+        if let #private::Some(#binding) = #take {
             #[allow(unused_mut, unused_assignments)]
             let mut #slot = #private::slot(&#dispatch);
             #run

@@ -336,3 +336,4 @@ proptest! {
         let _ = expand::except_star(TokenStream::new(), input);
     }
 }
+
