@@ -336,4 +336,3 @@ proptest! {
         let _ = expand::except_star(TokenStream::new(), input);
     }
 }
-
