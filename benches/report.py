@@ -38,7 +38,8 @@ def run(cmd, **kwargs):
 
 
 def median_seconds(workload, bench):
-    path = CRITERION / workload / bench / "new" / "estimates.json"
+    # criterion writes a "/" in a group name as "_" in its directory
+    path = CRITERION / workload.replace("/", "_") / bench / "new" / "estimates.json"
     estimates = json.loads(path.read_text())
     return estimates["median"]["point_estimate"] / 1e9
 
@@ -59,7 +60,7 @@ def measure():
             "baseline": median_seconds(workload, baseline),
             "target": target,
         }
-        other = CRITERION / workload / "futures_unordered"
+        other = CRITERION / workload.replace("/", "_") / "futures_unordered"
         if other.exists():
             row["futures_unordered"] = median_seconds(workload, "futures_unordered")
         results["rows"].append(row)

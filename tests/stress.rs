@@ -589,3 +589,29 @@ async fn limited_tasks_aborted_before_their_turn_are_dropped_before_run_returns(
         );
     }
 }
+
+/// Once `run` returned, the closures of blocking tasks that the group stopped
+/// while they waited for their turn under `limit(n)` must have been dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopped_blocking_tasks_drop_their_closures_before_run_returns() {
+    for round in 0..50 {
+        let live = Live::default();
+        let _cancelled = TaskGroup::builder()
+            .limit(1)
+            .run(async |tg| {
+                tg.spawn_blocking(|| std::thread::sleep(std::time::Duration::from_millis(2)));
+                for _ in 0..8 {
+                    let guard = live.guard();
+                    tg.spawn_blocking(move || drop(guard));
+                }
+                tg.cancel();
+                Ok::<_, Infallible>(())
+            })
+            .await;
+        assert_eq!(
+            live.alive(),
+            0,
+            "round {round}: a stopped blocking task's closure was alive after run returned"
+        );
+    }
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::shared::Shared;
 use crate::task::{
-    run_blocking_task, run_limited_task, run_task, Identity, TaskGuard, TaskName, TaskOutput,
+    run_limited_task, run_task, BlockingTask, Identity, TaskGuard, TaskName, TaskOutput,
 };
 use crate::{BoxError, Builder, ErrorGroup, SpawnError, SpawnRefused, TaskHandle, TaskId};
 
@@ -199,10 +199,8 @@ impl TaskGroup {
             return TaskHandle::refused(self.refusal());
         };
         let (id, key) = (identity.id, guard.key);
-        let join = self
-            .shared
-            .runtime
-            .spawn_blocking(move || run_blocking_task(guard, identity, f));
+        let task = BlockingTask { f, guard, identity };
+        let join = self.shared.runtime.spawn_blocking(move || task.run());
         self.shared.register(key, join.abort_handle());
         TaskHandle::spawned(join, Arc::clone(&self.shared), id, None)
     }

@@ -6,18 +6,215 @@ use std::future::{poll_fn, Future};
 use std::panic::{AssertUnwindSafe, Location};
 use std::pin::{pin, Pin};
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 use futures::FutureExt;
 use tokio::time::{sleep, sleep_until, Instant, Sleep};
 
 use crate::any_error::box_error;
-use crate::shared::{Config, Shared};
+use crate::shared::{Config, Payload, Shared};
 use crate::timeout::{ambient_deadline, earliest, with_ambient_deadline};
 use crate::{
     AnyError, BoxError, Builder, Cancelled, ConfigError, ErrorGroup, Leaf, Node, Origin, TaskGroup,
     Timeout,
 };
+
+pub(crate) async fn run<F, T, E>(
+    builder: Builder,
+    body: F,
+    location: &'static Location<'static>,
+) -> Result<T, ErrorGroup>
+where
+    F: AsyncFnOnce(TaskGroup) -> Result<T, E>,
+    E: Into<BoxError> + 'static,
+{
+    let origin = Origin::body(location);
+    let (shared, mut timers) = start(builder, &origin)?;
+    let _abort_on_drop = AbortOnDrop(Arc::clone(&shared));
+    let future = body(TaskGroup {
+        shared: Arc::clone(&shared),
+    });
+    let mut body = pin!(Body {
+        future: Some(AssertUnwindSafe(future).catch_unwind()),
+        value: None,
+        error: None,
+    });
+
+    poll_fn(|cx| {
+        shared.waker.register(cx.waker());
+        body.as_mut().poll(&shared, cx, &origin);
+        // Nothing left running: the group is done even if its deadline has passed
+        // meanwhile, as Python's timeout only fires at a suspension point.
+        if shared.try_finish() {
+            return Poll::Ready(());
+        }
+        timers.poll_deadline(&shared, cx, &origin);
+        if timers.poll_grace(&shared, cx) {
+            body.as_mut().stop(&shared);
+        }
+        if shared.try_finish() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+
+    shared.mark_finished();
+    let body = body.project();
+    let errors = shared.take_errors(body.error.take());
+    if let Some(payload) = shared.take_panic() {
+        report_beside_panic(errors);
+        std::panic::resume_unwind(payload);
+    }
+    match (errors, body.value.take()) {
+        (Some(errors), _) => Err(errors),
+        (None, Some(value)) => Ok(value),
+        (None, None) => Err(single(Cancelled, origin)),
+    }
+}
+
+/// Checks the settings and creates the group's state and timers.
+fn start(builder: Builder, origin: &Origin) -> Result<(Arc<Shared>, Timers), ErrorGroup> {
+    if builder.limit == Some(0) {
+        return Err(single(ConfigError::ZeroLimit, origin.clone()));
+    }
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return Err(single(ConfigError::NoRuntime, origin.clone()));
+    };
+    // An enclosing deadline that had already passed when this group started is not
+    // one that will cancel it in time: its group is cleaning up in a grace period
+    // (or cancels on its next poll anyway). This group's own timeout must then work
+    // on its own, as a timeout inside Python's `finally` does (catalogue E8).
+    let enclosing = ambient_deadline().filter(|d| *d > Instant::now());
+    let own = earliest(
+        builder.deadline,
+        builder.timeout.map(|timeout| Instant::now() + timeout),
+    );
+    let timeout = Timeout {
+        // Reported as a timeout when the timeout, not the deadline, came first.
+        after: builder
+            .timeout
+            .filter(|_| builder.deadline.is_none_or(|d| Some(d) != own)),
+    };
+    let config = Config {
+        name: builder.name,
+        grace: builder.grace,
+        supervise: builder.supervise,
+        limit: builder.limit,
+        deadline_for_children: earliest(own, enclosing),
+    };
+    let timers = Timers {
+        deadline: own.map(|d| Box::pin(sleep_until(d))),
+        enclosing,
+        timeout,
+        grace: None,
+    };
+    Ok((Arc::new(Shared::new(config, runtime)), timers))
+}
+
+pin_project_lite::pin_project! {
+    /// The body's future while it runs (polled by the `run` future itself, so it
+    /// may borrow), then how it ended.
+    struct Body<B, T> {
+        #[pin]
+        future: Option<B>,
+        value: Option<T>,
+        error: Option<Node>,
+    }
+}
+
+impl<B, T, E> Body<B, T>
+where
+    B: Future<Output = Result<Result<T, E>, Payload>>,
+    E: Into<BoxError> + 'static,
+{
+    /// Polls the body unless the group has stopped it, and records how it ended.
+    fn poll(self: Pin<&mut Self>, shared: &Shared, cx: &mut Context<'_>, origin: &Origin) {
+        let mut this = self.project();
+        let Some(future) = this.future.as_mut().as_pin_mut() else {
+            return;
+        };
+        let polled = if shared.is_stopped() {
+            Poll::Ready(None) // stopped by the group: not an error
+        } else {
+            with_ambient_deadline(shared.deadline_for_children, || future.poll(cx)).map(Some)
+        };
+        let Poll::Ready(outcome) = polled else { return };
+        this.future.set(None);
+        match outcome {
+            None => {}
+            Some(Ok(Ok(value))) => *this.value = Some(value),
+            Some(Ok(Err(error))) => {
+                *this.error = Some(match Node::error(box_error(error)) {
+                    Node::Leaf(leaf) => Node::Leaf(leaf.with_origin(origin.clone())),
+                    group => group,
+                });
+                if !shared.supervise {
+                    shared.cancel();
+                }
+            }
+            Some(Err(payload)) => shared.panicked(payload),
+        }
+        shared.leave();
+    }
+
+    /// Drops the body if it still runs (the group stopped after a grace period).
+    fn stop(self: Pin<&mut Self>, shared: &Shared) {
+        let mut future = self.project().future;
+        if future.as_mut().as_pin_mut().is_some() {
+            future.set(None);
+            shared.leave();
+        }
+    }
+}
+
+/// The group's own deadline and its grace period.
+struct Timers {
+    deadline: Option<Pin<Box<Sleep>>>,
+    /// The enclosing groups' earliest deadline, if it had not passed at the start.
+    enclosing: Option<Instant>,
+    timeout: Timeout,
+    grace: Option<Pin<Box<Sleep>>>,
+}
+
+impl Timers {
+    /// When the deadline passes, adds the `Timeout` leaf and cancels the group,
+    /// unless an enclosing deadline passed too: the outermost one wins, and its
+    /// group cancels this one.
+    fn poll_deadline(&mut self, shared: &Shared, cx: &mut Context<'_>, origin: &Origin) {
+        let Some(timer) = self.deadline.as_mut() else {
+            return;
+        };
+        // Tokio's timer rounds a deadline up to its next millisecond tick, so a
+        // zero timeout would let the body run past its first await (E4); the
+        // clock says whether the deadline has passed.
+        if timer.deadline() > Instant::now() && timer.as_mut().poll(cx).is_pending() {
+            return;
+        }
+        self.deadline = None;
+        if self.enclosing.is_none_or(|d| d > Instant::now()) {
+            let leaf = Leaf::new(AnyError::from(self.timeout)).with_origin(origin.clone());
+            shared.push(Node::Leaf(leaf));
+            shared.cancel();
+        }
+    }
+
+    /// Once the group is cancelling, waits out the grace period, then stops the
+    /// tasks; `true` when it stopped them now (the body must stop too).
+    fn poll_grace(&mut self, shared: &Shared, cx: &mut Context<'_>) -> bool {
+        if !shared.soft.is_cancelled() || shared.is_stopped() {
+            return false;
+        }
+        let period = shared.grace.unwrap_or_default();
+        let timer = self.grace.get_or_insert_with(|| Box::pin(sleep(period)));
+        if timer.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        shared.stop();
+        true
+    }
+}
 
 /// Stops the tasks if the `run` future is dropped before it finished.
 struct AbortOnDrop(Arc<Shared>);
@@ -37,139 +234,6 @@ fn single(error: impl Into<AnyError>, origin: Origin) -> ErrorGroup {
         Vec::new(),
         vec![Node::Leaf(leaf)],
     )
-}
-
-pub(crate) async fn run<F, T, E>(
-    builder: Builder,
-    body: F,
-    location: &'static Location<'static>,
-) -> Result<T, ErrorGroup>
-where
-    F: AsyncFnOnce(TaskGroup) -> Result<T, E>,
-    E: Into<BoxError> + 'static,
-{
-    let origin = || Origin::body(location);
-    if builder.limit == Some(0) {
-        return Err(single(ConfigError::ZeroLimit, origin()));
-    }
-    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        return Err(single(ConfigError::NoRuntime, origin()));
-    };
-    // An enclosing deadline that had already passed when this group started is not
-    // one that will cancel it in time: its group is cleaning up in a grace period
-    // (or cancels on its next poll anyway). This group's own timeout must then work
-    // on its own, as a timeout inside Python's `finally` does (catalogue E8).
-    let enclosing_deadline = ambient_deadline().filter(|d| *d > Instant::now());
-    let own_deadline = earliest(
-        builder.deadline,
-        builder.timeout.map(|timeout| Instant::now() + timeout),
-    );
-    let timeout_error = Timeout {
-        after: builder
-            .timeout
-            .filter(|_| builder.deadline.is_none_or(|d| Some(d) != own_deadline)),
-    };
-    let shared = Arc::new(Shared::new(
-        Config {
-            name: builder.name,
-            grace: builder.grace,
-            supervise: builder.supervise,
-            limit: builder.limit,
-            deadline_for_children: earliest(own_deadline, enclosing_deadline),
-        },
-        runtime,
-    ));
-    let _abort_on_drop = AbortOnDrop(Arc::clone(&shared));
-
-    let mut body = pin!(Some(
-        AssertUnwindSafe(body(TaskGroup {
-            shared: Arc::clone(&shared)
-        }))
-        .catch_unwind()
-    ));
-    let mut value = None;
-    let mut body_error = None;
-    let mut deadline: Option<Pin<Box<Sleep>>> = own_deadline.map(|d| Box::pin(sleep_until(d)));
-    let mut grace: Option<Pin<Box<Sleep>>> = None;
-
-    poll_fn(|cx| {
-        shared.waker.register(cx.waker());
-        if let Some(future) = body.as_mut().as_pin_mut() {
-            let polled = if shared.is_stopped() {
-                Poll::Ready(None)
-            } else {
-                with_ambient_deadline(shared.deadline_for_children, || future.poll(cx)).map(Some)
-            };
-            if let Poll::Ready(outcome) = polled {
-                body.set(None);
-                match outcome {
-                    None => {} // stopped by the group: not an error
-                    Some(Ok(Ok(v))) => value = Some(v),
-                    Some(Ok(Err(error))) => {
-                        body_error = Some(match Node::error(box_error(error)) {
-                            Node::Leaf(leaf) => Node::Leaf(leaf.with_origin(origin())),
-                            group => group,
-                        });
-                        if !shared.supervise {
-                            shared.cancel();
-                        }
-                    }
-                    Some(Err(payload)) => shared.panicked(payload),
-                }
-                shared.leave();
-            }
-        }
-        // Nothing left running: the group is done even if its deadline has passed
-        // meanwhile, as Python's timeout only fires at a suspension point.
-        if shared.try_finish() {
-            return Poll::Ready(());
-        }
-        if let Some(timer) = deadline.as_mut() {
-            // Tokio's timer rounds a deadline up to its next millisecond tick, so a
-            // zero timeout would let the body run past its first await (E4); the
-            // clock says whether the deadline has passed.
-            if timer.deadline() <= Instant::now() || timer.as_mut().poll(cx).is_ready() {
-                deadline = None;
-                // An enclosing group whose deadline expired too will cancel us:
-                // the outermost expired deadline wins.
-                if enclosing_deadline.is_none_or(|d| d > Instant::now()) {
-                    shared.push(Node::Leaf(
-                        Leaf::new(AnyError::from(timeout_error)).with_origin(origin()),
-                    ));
-                    shared.cancel();
-                }
-            }
-        }
-        if shared.soft.is_cancelled() && !shared.is_stopped() {
-            let period = shared.grace.unwrap_or_default();
-            let timer = grace.get_or_insert_with(|| Box::pin(sleep(period)));
-            if timer.as_mut().poll(cx).is_ready() {
-                shared.stop();
-                if body.as_mut().as_pin_mut().is_some() {
-                    body.set(None);
-                    shared.leave();
-                }
-            }
-        }
-        if shared.try_finish() {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    })
-    .await;
-
-    shared.mark_finished();
-    let errors = shared.take_errors(body_error);
-    if let Some(payload) = shared.take_panic() {
-        report_beside_panic(errors);
-        std::panic::resume_unwind(payload);
-    }
-    match (errors, value) {
-        (Some(errors), _) => Err(errors),
-        (None, Some(value)) => Ok(value),
-        (None, None) => Err(single(Cancelled, origin())),
-    }
 }
 
 /// A panic wins over errors, which cannot travel with its payload; print them

@@ -183,22 +183,34 @@ where
     task.await
 }
 
-/// The body of a `spawn_blocking` task.
-pub(crate) fn run_blocking_task<R: TaskOutput>(
-    guard: TaskGuard,
-    identity: Identity,
-    f: impl FnOnce() -> R,
-) -> TaskResult<R::Ok> {
-    let shared = Arc::clone(&guard.shared);
-    let _permit = match &shared.limit {
-        Some(limit) => match shared.runtime.block_on(limit.acquire()) {
-            Ok(permit) => Some(permit),
-            Err(_) => return Err(TaskError::Cancelled), // the semaphore is never closed
-        },
-        None => None,
-    };
-    if shared.is_stopped() {
-        return Err(TaskError::Cancelled);
+/// A `spawn_blocking` task. The function comes before the guard, so that if
+/// tokio drops the task unstarted (it was aborted), the function and what it
+/// captured drop before the task counts itself out of its group.
+pub(crate) struct BlockingTask<F> {
+    pub(crate) f: F,
+    pub(crate) guard: TaskGuard,
+    pub(crate) identity: Identity,
+}
+
+impl<F, R> BlockingTask<F>
+where
+    F: FnOnce() -> R,
+    R: TaskOutput,
+{
+    /// Waits its turn (with a limit), then runs the function unless the group
+    /// stopped meanwhile.
+    pub(crate) fn run(self) -> TaskResult<R::Ok> {
+        let BlockingTask { f, guard, identity } = self;
+        let shared = Arc::clone(&guard.shared);
+        let permit = match &shared.limit {
+            // The semaphore is never closed, so `acquire` only fails in theory.
+            Some(limit) => shared.runtime.block_on(limit.acquire()).ok().map(Some),
+            None => Some(None),
+        };
+        if permit.is_none() || shared.is_stopped() {
+            drop(f); // before the guard, as above
+            return Err(TaskError::Cancelled);
+        }
+        guard.finish(std::panic::catch_unwind(AssertUnwindSafe(f)), identity)
     }
-    guard.finish(std::panic::catch_unwind(AssertUnwindSafe(f)), identity)
 }

@@ -1,0 +1,145 @@
+//! The `tracing` feature (issue: a span per task carrying its group, name and
+//! id, and an event for each collected error). A small recording subscriber
+//! stands in for tracing-subscriber.
+#![cfg(feature = "tracing")]
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use taskgroup::TaskGroup;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Metadata, Subscriber};
+
+#[derive(Debug)]
+struct Boom;
+
+impl fmt::Display for Boom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("boom")
+    }
+}
+
+impl std::error::Error for Boom {}
+
+/// `name` and `key=value` pairs of one span or event.
+#[derive(Debug, Clone, Default)]
+struct Recorded {
+    name: String,
+    fields: Vec<(String, String)>,
+}
+
+impl Recorded {
+    fn field(&self, key: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Visit for Recorded {
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.fields
+            .push((field.name().to_owned(), format!("{value:?}")));
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.fields
+            .push((field.name().to_owned(), value.to_owned()));
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.fields
+            .push((field.name().to_owned(), value.to_string()));
+    }
+}
+
+#[derive(Default, Clone)]
+struct Recorder {
+    spans: Arc<Mutex<Vec<Recorded>>>,
+    events: Arc<Mutex<Vec<Recorded>>>,
+    next_id: Arc<AtomicU64>,
+}
+
+impl Subscriber for Recorder {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, span: &Attributes<'_>) -> Id {
+        let mut recorded = Recorded {
+            name: span.metadata().name().to_owned(),
+            ..Recorded::default()
+        };
+        span.record(&mut recorded);
+        self.spans.lock().unwrap().push(recorded);
+        Id::from_u64(self.next_id.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        let mut recorded = Recorded::default();
+        event.record(&mut recorded);
+        self.events.lock().unwrap().push(recorded);
+    }
+
+    fn enter(&self, _: &Id) {}
+
+    fn exit(&self, _: &Id) {}
+}
+
+#[test]
+fn each_task_gets_a_span_with_its_group_name_and_id_and_each_error_an_event() {
+    let recorder = Recorder::default();
+    let _default = tracing::subscriber::set_default(recorder.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (id, result) = runtime.block_on(async {
+        let mut id = None;
+        let result = TaskGroup::builder()
+            .name("downloads")
+            .run(async |tg| {
+                let handle = tg.spawn_named("fetch", async { Err::<(), _>(Boom) });
+                id = Some(handle.id());
+                Ok::<_, Boom>(())
+            })
+            .await;
+        (id.unwrap(), result)
+    });
+    assert_eq!(result.unwrap_err().len(), 1);
+
+    let spans = recorder.spans.lock().unwrap();
+    let task = spans
+        .iter()
+        .find(|span| span.name == "task")
+        .expect("a span for the task");
+    assert_eq!(task.field("group"), Some("downloads"));
+    assert_eq!(task.field("task"), Some("fetch"));
+    assert_eq!(task.field("id"), Some(id.as_u64().to_string().as_str()));
+
+    let events = recorder.events.lock().unwrap();
+    let collected: Vec<_> = events
+        .iter()
+        .filter(|event| {
+            event
+                .field("message")
+                .is_some_and(|m| m.contains("collected an error"))
+        })
+        .collect();
+    assert_eq!(
+        collected.len(),
+        1,
+        "one event per collected error: {events:?}"
+    );
+    assert!(collected[0]
+        .field("error")
+        .is_some_and(|e| e.contains("Boom")));
+    assert_eq!(collected[0].field("group"), Some("downloads"));
+}
