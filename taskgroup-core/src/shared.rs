@@ -149,10 +149,16 @@ impl Shared {
     /// Aborts every task: each is dropped at its next poll (blocking tasks that
     /// started run to the end).
     pub(crate) fn stop(&self) {
-        let tasks = lock(&self.tasks);
-        // Under the lock, so a task registered after this line sees the flag.
-        self.stopped.store(true, Ordering::Release);
-        for (_, registration) in tasks.iter() {
+        let tasks = {
+            let mut tasks = lock(&self.tasks);
+            // Under the lock, so a task registered after this sees the flag.
+            self.stopped.store(true, Ordering::Release);
+            // Nobody needs the registry after a stop (late registrations see the
+            // flag), so empty it and abort outside the lock: the aborted tasks,
+            // ending all at once, then free nothing and never wait for it.
+            std::mem::take(&mut *tasks)
+        };
+        for (_, registration) in tasks {
             if let Registration::Running(task) = registration {
                 task.abort();
             }
@@ -174,20 +180,27 @@ impl Shared {
     pub(crate) fn register(&self, key: TaskKey, task: AbortHandle) {
         let key = key as usize;
         let mut tasks = lock(&self.tasks);
-        if matches!(tasks.get(key), Some(Registration::Ended)) {
+        if self.is_stopped() {
+            task.abort(); // the registry was emptied by `stop`
+        } else if matches!(tasks.get(key), Some(Registration::Ended)) {
             tasks.remove(key);
         } else if let Some(slot) = tasks.get_mut(key) {
-            if self.is_stopped() {
-                task.abort();
-            }
             *slot = Registration::Running(task);
         }
     }
 
     /// Frees a task's slot as it ends (or marks it for its spawner to free).
     pub(crate) fn deregister(&self, key: TaskKey) {
+        // After a stop the registry is empty: skip the lock that thousands of
+        // tasks ending at once would otherwise queue on.
+        if self.is_stopped() {
+            return;
+        }
         let key = key as usize;
         let mut tasks = lock(&self.tasks);
+        if self.is_stopped() {
+            return; // stopped while we waited for the lock
+        }
         match tasks.get_mut(key) {
             Some(slot @ Registration::Spawning) => *slot = Registration::Ended,
             Some(_) => {
