@@ -84,6 +84,37 @@ pub use taskgroup_core::*;
 /// let rest = unhandled().unwrap_err();
 /// assert_eq!((rest.message(), rest.len()), ("work", 1));
 /// ```
+///
+/// # The same without the macro
+///
+/// The attribute lowers each marked `match` to core calls only; `handled`
+/// above is, written by hand with [`ExceptStar`]:
+///
+/// ```
+/// use std::{fmt, io};
+/// use taskgroup::{ErrorGroup, ExceptStar, Node};
+///
+/// # fn work() -> Result<u32, ErrorGroup> {
+/// #     Err(ErrorGroup::new("work", [Node::error(io::Error::other("disk")), Node::error(fmt::Error)]).unwrap())
+/// # }
+/// fn handled() -> Result<u32, ErrorGroup> {
+///     let value = match work() {
+///         Ok(value) => value,
+///         Err(error) => {
+///             let mut dispatch = ExceptStar::new(Err::<u32, _>(error));
+///             if let Some(eg) = dispatch.take::<io::Error>() {
+///                 dispatch.settle(Ok(eg.len() as u32));
+///             }
+///             if let Some(_eg) = dispatch.take::<fmt::Error>() {
+///                 dispatch.settle(Ok(0));
+///             }
+///             dispatch.finish()? // the unhandled rest leaves like `?`
+///         }
+///     };
+///     Ok(value)
+/// }
+/// assert_eq!(handled().unwrap(), 0);
+/// ```
 pub use taskgroup_macros::except_star;
 
 /// Runs a [`TaskGroup`] and handles its errors with `except*` arms (Python's
@@ -147,6 +178,45 @@ pub use taskgroup_macros::except_star;
 ///         Vec::new()
 ///     }
 /// }?;
+/// assert_eq!(bad, [3]);
+/// assert!(handles.is_empty());
+/// # Ok(()) }
+/// ```
+///
+/// # The same without the macro
+///
+/// The macro lowers to core calls only; the example above is, written by hand
+/// with [`TaskGroup::builder`] and [`ExceptStar`]:
+///
+/// ```
+/// use std::time::Duration;
+/// use taskgroup::{BoxError, ErrorGroup, ExceptStar, TaskGroup};
+///
+/// # #[derive(Debug)]
+/// # struct ValueError(u32);
+/// # impl std::fmt::Display for ValueError {
+/// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+/// #         write!(f, "bad value {}", self.0)
+/// #     }
+/// # }
+/// # impl std::error::Error for ValueError {}
+/// # async fn check(n: u32) -> Result<u32, ValueError> {
+/// #     if n % 3 == 0 { Err(ValueError(n)) } else { Ok(n) }
+/// # }
+/// # #[tokio::main] async fn main() -> Result<(), ErrorGroup> {
+/// let mut bad = Vec::new();
+/// let result = TaskGroup::builder()
+///     .timeout(Duration::from_secs(10))
+///     .run(async |tg| {
+///         Ok::<_, BoxError>((1..=4).map(|n| tg.spawn(check(n))).collect::<Vec<_>>())
+///     })
+///     .await;
+/// let mut dispatch = ExceptStar::new(result);
+/// if let Some(eg) = dispatch.take::<ValueError>() {
+///     bad.extend(eg.iter().map(|e| e.0));
+///     dispatch.settle(Ok(Vec::new()));
+/// }
+/// let handles = dispatch.finish()?;
 /// assert_eq!(bad, [3]);
 /// assert!(handles.is_empty());
 /// # Ok(()) }

@@ -390,6 +390,21 @@ impl ErrorGroup {
 
     /// The leaves of type `T` with the original nesting (Python's `eg.subgroup(T)`),
     /// or `None`. See [`split`](Self::split).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{fmt, io};
+    /// use taskgroup_core::{ErrorGroup, Node};
+    ///
+    /// let inner = ErrorGroup::new("retry", [Node::error(io::Error::other("net"))])?;
+    /// let eg = ErrorGroup::new("batch", [Node::error(fmt::Error), inner.into()])?;
+    /// let io_errors = eg.subgroup::<io::Error>().unwrap();
+    /// // `batch[retry[net]]`: the singleton branch is kept
+    /// assert_eq!(io_errors.message(), "batch");
+    /// assert!(matches!(&io_errors.children()[0], Node::Group(g) if g.message() == "retry"));
+    /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
+    /// ```
     pub fn subgroup<T: Error + Send + Sync + 'static>(self) -> Option<ErrorGroup<T>> {
         self.split::<T>().0
     }
