@@ -147,7 +147,8 @@ def chart(results):
         out += [
             f'<text x="{left - 8}" y="{y + 16}" text-anchor="end">{name}</text>',
             f'<rect x="{left}" y="{y}" width="{ratio * scale:.1f}" height="{bar_h}" fill="{color}"/>',
-            f'<text x="{left + ratio * scale + 6:.1f}" y="{y + 16}">{ratio:.2f}×</text>',
+            # the label goes past both the bar and the target tick
+            f'<text x="{left + max(ratio, target) * scale + 6:.1f}" y="{y + 16}">{ratio:.2f}×</text>',
             f'<line x1="{left + target * scale:.1f}" y1="{y - 3}" x2="{left + target * scale:.1f}" '
             f'y2="{y + bar_h + 3}" stroke="black" stroke-width="2"/>',
         ]
