@@ -89,10 +89,8 @@ enum Shape {
 impl Shape {
     /// Moves the leaves of `group` into `leaves` and keeps the rest as a shape.
     fn take_apart(group: ErrorGroup, leaves: &mut Vec<Option<Leaf<AnyError>>>) -> Shape {
-        let message: Cow<'static, str> = Cow::Owned(group.message().to_owned());
-        let notes = group.notes().to_vec();
-        let children = group
-            .into_children()
+        let (message, notes, children) = group.into_parts();
+        let children = children
             .into_iter()
             .map(|child| match child {
                 Node::Leaf(leaf) => {

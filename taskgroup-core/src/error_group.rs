@@ -192,6 +192,17 @@ impl<E> ErrorGroup<E> {
         self.inner.children
     }
 
+    /// Moves the message, notes and children out, for rebuilding elsewhere.
+    pub(crate) fn into_parts(self) -> (Cow<'static, str>, Vec<String>, Vec<Node<E>>) {
+        let Inner {
+            message,
+            notes,
+            children,
+            ..
+        } = *self.inner;
+        (message, notes, children)
+    }
+
     /// The number of leaf errors at any depth (never zero).
     pub fn len(&self) -> usize {
         self.inner.leaf_count
