@@ -24,7 +24,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -33,6 +33,9 @@ use taskgroup::{
     Cancelled, ErrorGroup, Node, SpawnRefused, TaskError, TaskGroup, TaskHandle, Timeout,
 };
 use tokio::time::sleep;
+
+mod common;
+use common::{lock, Live, LiveGuard};
 
 const TICK: Duration = Duration::from_millis(10);
 const HOUR: Duration = Duration::from_secs(3600);
@@ -43,17 +46,11 @@ const MAX_POLLS: usize = 10_000;
 // Probes
 // ---------------------------------------------------------------------------
 
-/// The error failing tasks return.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Failure(u32);
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "task {} failed", self.0)
-    }
+common::error_types! {
+    /// The error failing tasks return.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    struct Failure(u32) => "task {} failed";
 }
-
-impl std::error::Error for Failure {}
 
 /// The payload panicking tasks panic with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,14 +63,10 @@ enum End {
     Panic,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 #[derive(Default)]
 struct ProbeInner {
-    created: AtomicUsize,
-    dropped: AtomicUsize,
+    /// Body and task futures not yet dropped.
+    live: Live,
     /// Steps taken by tasks of the outermost group (and its body).
     direct_ticks: AtomicUsize,
     /// Steps taken by tasks of nested groups.
@@ -88,23 +81,14 @@ struct ProbeInner {
 #[derive(Clone, Default)]
 struct Probe(Arc<ProbeInner>);
 
-/// Counts a body or task future out when it is dropped.
-struct Guard(Probe);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        self.0 .0.dropped.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 impl Probe {
-    fn guard(&self) -> Guard {
-        self.0.created.fetch_add(1, Ordering::SeqCst);
-        Guard(self.clone())
+    /// A guard to move into a body or task future: counts it out when dropped.
+    fn guard(&self) -> LiveGuard {
+        self.0.live.guard()
     }
 
     fn live(&self) -> usize {
-        self.0.created.load(Ordering::SeqCst) - self.0.dropped.load(Ordering::SeqCst)
+        self.0.live.alive()
     }
 
     fn tick(&self, nested: bool) {
@@ -300,18 +284,6 @@ fn shape_of(group: &ErrorGroup) -> String {
     format!("[{}]", children.join(", "))
 }
 
-fn quiet_expected_panics() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if info.payload().downcast_ref::<PanicPayload>().is_none() {
-                default(info);
-            }
-        }));
-    });
-}
-
 fn paused_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -443,7 +415,7 @@ fn run_case(shape: &str, build: fn(&Probe) -> RunFuture, stop: Stop) -> Option<(
 /// case, and every completed result against `expected`. Returns the number of
 /// cases.
 fn every_cancel_point(shape: &str, build: fn(&Probe) -> RunFuture, expected: Completed) -> usize {
-    quiet_expected_panics();
+    common::quiet_expected_panics::<PanicPayload>();
     let mut cases = 0;
     let mut end = None;
     for polls in 0..MAX_POLLS {
@@ -745,7 +717,7 @@ fn nested_case(stop: Stop) -> Option<Result<u32, String>> {
 /// Once the runtime ran on, nothing of the nested group may still run.
 #[test]
 fn nested_run_dropped_by_its_task_at_every_point() {
-    quiet_expected_panics();
+    common::quiet_expected_panics::<PanicPayload>();
     let mut completed = false;
     for polls in 0..MAX_POLLS {
         if let Some(inner) = nested_case(Stop::AfterPolls(polls)) {

@@ -30,53 +30,28 @@
 //!   entered, or entered outside a task (A15). `test_taskgroup_finished` is ported:
 //!   a spawner can outlive its group.
 
-use std::error::Error;
-use std::fmt;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use futures::FutureExt;
 use taskgroup::{ErrorGroup, Node, SpawnRefused, TaskError, TaskGroup, TaskHandle};
 use tokio::sync::Notify;
 use tokio::time::{sleep, Instant};
 
+mod common;
+use common::{python_errors, secs, settle, Flag};
+
 // ---------------------------------------------------------------------------
 // Python's exceptions, and helpers
 // ---------------------------------------------------------------------------
 
-macro_rules! python_errors {
-    ($($name:ident),*) => {$(
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        struct $name;
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(stringify!($name))
-            }
-        }
-
-        impl Error for $name {}
-    )*};
-}
-
 python_errors!(ZeroDivisionError, MyExc, CustomException, TypeError);
 
-/// `ValueError(t)`, as `crash_after(t)` raises it.
-#[derive(Debug, Clone, PartialEq)]
-struct ValueError(f64);
-
-impl fmt::Display for ValueError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ValueError({})", self.0)
-    }
-}
-
-impl Error for ValueError {}
-
-fn secs(s: f64) -> Duration {
-    Duration::from_secs_f64(s)
+common::error_types! {
+    /// `ValueError(t)`, as `crash_after(t)` raises it.
+    #[derive(Debug, Clone, PartialEq)]
+    struct ValueError(f64) => "ValueError({})";
 }
 
 /// Python's `get_error_types(eg)`: the type names of the group's direct children,
@@ -158,24 +133,6 @@ impl Drop for CancelGuard {
             counter.fetch_add(self.weight, Ordering::SeqCst);
         }
     }
-}
-
-#[derive(Clone, Default)]
-struct Flag(Arc<AtomicBool>);
-
-impl Flag {
-    fn set(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    fn get(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// Lets tasks woken by a cancellation run their last poll.
-async fn settle() {
-    sleep(Duration::from_millis(1)).await;
 }
 
 async fn foo1_value() -> Result<u32, ZeroDivisionError> {

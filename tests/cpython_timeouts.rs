@@ -31,9 +31,6 @@
 //!   `test_timeout_not_entered`, `test_timeout_without_task`: a builder's `run`
 //!   consumes it, so these states cannot be reached.
 
-use std::error::Error;
-use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -41,43 +38,14 @@ use taskgroup::{Cancelled, ErrorGroup, Node, TaskGroup, Timeout};
 use tokio::task::yield_now;
 use tokio::time::{sleep, Instant};
 
+mod common;
+use common::{python_errors, secs, Flag};
+
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
 
-macro_rules! python_errors {
-    ($($name:ident),*) => {$(
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        struct $name;
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(stringify!($name))
-            }
-        }
-
-        impl Error for $name {}
-    )*};
-}
-
 python_errors!(KeyError, ZeroDivisionError);
-
-fn secs(s: f64) -> Duration {
-    Duration::from_secs_f64(s)
-}
-
-#[derive(Clone, Default)]
-struct Flag(Arc<AtomicBool>);
-
-impl Flag {
-    fn set(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    fn get(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}
 
 /// Sets a flag when dropped before [`disarm`](DropFlag::disarm): how a test sees
 /// that a body was cancelled (Python's `except CancelledError: cancelled = True`).

@@ -12,27 +12,23 @@ use taskgroup::{
     AnyError, EmptyGroupError, ErrorGroup, ExceptStar, Leaf, Node, Origin, Raise, UnsettledArm,
 };
 
+mod common;
+
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
 
-macro_rules! numbered_errors {
-    ($($name:ident => $tag:literal),*) => {$(
-        #[derive(Debug, Clone, PartialEq)]
-        struct $name(u32);
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!($tag, "{}"), self.0)
-            }
-        }
-
-        impl Error for $name {}
-    )*};
-}
-
 // Short displays keep the expected shapes readable: `V1` is ValueError(1).
-numbered_errors!(ValueError => "V", TypeError => "T", OsError => "O");
+common::error_types! {
+    #[derive(Debug, Clone, PartialEq)]
+    struct ValueError(u32) => "V{}";
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct TypeError(u32) => "T{}";
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct OsError(u32) => "O{}";
+}
 
 fn v(n: u32) -> Node {
     Node::error(ValueError(n))

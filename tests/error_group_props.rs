@@ -8,11 +8,12 @@
 
 use std::collections::HashSet;
 use std::error::Error;
-use std::fmt;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
 use taskgroup::{AnyError, ErrorGroup, ExceptStar, Leaf, Node, Raise};
+
+mod common;
 
 // ---------------------------------------------------------------------------
 // Three distinct leaf types, so typed `split::<T>` and `take::<T>` can be tested
@@ -32,16 +33,10 @@ trait ColorError: Error + Send + Sync + 'static {
 
 macro_rules! color_errors {
     ($($name:ident),*) => {$(
-        #[derive(Debug)]
-        struct $name(u32);
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{} {}", stringify!($name), self.0)
-            }
+        common::error_types! {
+            #[derive(Debug)]
+            struct $name(u32) => concat!(stringify!($name), " {}");
         }
-
-        impl Error for $name {}
 
         impl ColorError for $name {
             const COLOR: Color = Color::$name;

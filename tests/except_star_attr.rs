@@ -11,31 +11,20 @@ use std::io;
 
 use taskgroup::{except_star, ErrorGroup, Node};
 
+mod common;
+use common::messages;
+
 // Generated code must not resolve through a user's `core` module.
 #[allow(dead_code)]
 mod core {}
 
-#[derive(Debug, PartialEq)]
-struct ValueError(u32);
+common::error_types! {
+    #[derive(Debug, PartialEq)]
+    struct ValueError(u32) => "bad value {}";
 
-impl fmt::Display for ValueError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "bad value {}", self.0)
-    }
+    #[derive(Debug)]
+    struct KeyError => "missing key";
 }
-
-impl std::error::Error for ValueError {}
-
-#[derive(Debug)]
-struct KeyError;
-
-impl fmt::Display for KeyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("missing key")
-    }
-}
-
-impl std::error::Error for KeyError {}
 
 /// `mixed [ValueError(1), io "disk", inner [ValueError(2), KeyError]]`
 fn mixed() -> ErrorGroup {
@@ -49,10 +38,6 @@ fn mixed() -> ErrorGroup {
         ],
     )
     .unwrap()
-}
-
-fn messages(group: &ErrorGroup) -> Vec<String> {
-    group.iter().map(|error| error.to_string()).collect()
 }
 
 #[except_star]

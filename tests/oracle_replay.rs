@@ -8,7 +8,6 @@
 //! outcome is normalised that way; everything else must match exactly.
 
 use std::error::Error;
-use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -17,6 +16,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use taskgroup::{AnyError, BoxError, ErrorGroup, ExceptStar, Leaf, Node, Raise};
+
+mod common;
 
 // ---------------------------------------------------------------------------
 // The oracle's error types
@@ -30,16 +31,10 @@ trait OracleLeaf: Error + Send + Sync + 'static {
 
 macro_rules! oracle_leaf_types {
     ($($name:ident),*) => {$(
-        #[derive(Debug)]
-        struct $name(String);
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({})", stringify!($name), self.0)
-            }
+        common::error_types! {
+            #[derive(Debug)]
+            struct $name(String) => concat!(stringify!($name), "({})");
         }
-
-        impl Error for $name {}
 
         impl OracleLeaf for $name {
             const NAME: &'static str = stringify!($name);

@@ -38,12 +38,10 @@
 
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -55,6 +53,9 @@ use taskgroup::{
     TASK_GROUP_MESSAGE,
 };
 use tokio::time::{sleep, sleep_until, Instant};
+
+mod common;
+use common::{lock, Live};
 
 // ---------------------------------------------------------------------------
 // Scenarios
@@ -325,17 +326,11 @@ impl Index {
 // What happened: the record a run leaves
 // ---------------------------------------------------------------------------
 
-/// The error every failing unit returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Failure(u32);
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unit {} failed", self.0)
-    }
+common::error_types! {
+    /// The error every failing unit returns.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    struct Failure(u32) => "unit {} failed";
 }
-
-impl std::error::Error for Failure {}
 
 /// The payload every panicking unit panics with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -422,17 +417,13 @@ struct RecordInner {
     handles: Mutex<Vec<KeptHandle>>,
     /// Live unit futures per group.
     live: Mutex<HashMap<u32, isize>>,
-    created: AtomicUsize,
-    dropped: AtomicUsize,
+    /// Live unit futures in all.
+    live_total: Live,
 }
 
 /// The shared record of one run.
 #[derive(Clone)]
 struct Record(Arc<RecordInner>);
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 impl Record {
     fn new() -> Self {
@@ -443,8 +434,7 @@ impl Record {
             groups: Mutex::default(),
             handles: Mutex::default(),
             live: Mutex::default(),
-            created: AtomicUsize::new(0),
-            dropped: AtomicUsize::new(0),
+            live_total: Live::default(),
         }))
     }
 
@@ -453,11 +443,12 @@ impl Record {
     }
 
     fn guard(&self, group: u32) -> LiveGuard {
-        self.0.created.fetch_add(1, Ordering::SeqCst);
+        let total = self.0.live_total.guard();
         *lock(&self.0.live).entry(group).or_default() += 1;
         LiveGuard {
             record: self.clone(),
             group,
+            _total: total,
         }
     }
 
@@ -508,20 +499,21 @@ impl Record {
     }
 
     fn live_total(&self) -> usize {
-        self.0.created.load(Ordering::SeqCst) - self.0.dropped.load(Ordering::SeqCst)
+        self.0.live_total.alive()
     }
 }
 
-/// Counts a body or task future of a group out when it is dropped.
+/// Counts a body or task future of a group out when it is dropped: out of its
+/// group here, then (as the field drops) out of the total.
 struct LiveGuard {
     record: Record,
     group: u32,
+    _total: common::LiveGuard,
 }
 
 impl Drop for LiveGuard {
     fn drop(&mut self) {
         *lock(&self.record.0.live).get_mut(&self.group).unwrap() -= 1;
-        self.record.0.dropped.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -535,20 +527,6 @@ fn payload_id(payload: &(dyn Any + Send)) -> Result<u32, String> {
     } else {
         Err("a panic with a foreign payload".to_owned())
     }
-}
-
-/// Our payloads are expected: keep them off stderr; every other panic (a failed
-/// assertion, a panic inside the library) is reported as usual.
-fn quiet_expected_panics() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if info.payload().downcast_ref::<PanicPayload>().is_none() {
-                default(info);
-            }
-        }));
-    });
 }
 
 // ---------------------------------------------------------------------------
@@ -699,7 +677,7 @@ fn task(spec: TaskSpec, record: Record, group: u32, tg: TaskGroup) -> UnitFuture
 /// Runs a scenario on a fresh paused current-thread runtime; the list of broken
 /// invariants (empty when all hold).
 fn run_scenario(spec: &GroupSpec) -> Vec<String> {
-    quiet_expected_panics();
+    common::quiet_expected_panics::<PanicPayload>();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)

@@ -8,12 +8,10 @@
 //! are instant and deterministic; tests that need real parallelism run on two worker
 //! threads. Where timing decides how many errors land, they assert bounds.
 
-use std::error::Error;
-use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -26,6 +24,9 @@ use taskgroup::{
 use tokio::task::yield_now;
 use tokio::time::{sleep, Instant};
 
+mod common;
+use common::{messages, settle, Flag, Live};
+
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
@@ -36,71 +37,19 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
-/// An ordinary task error.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct ValueError(u32);
+common::error_types! {
+    /// An ordinary task error.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    struct ValueError(u32) => "value error {}";
 
-impl fmt::Display for ValueError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "value error {}", self.0)
-    }
+    /// An error returned while cleaning up after cancellation.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    struct CleanupError(&'static str) => "cleanup of {} failed";
 }
-
-impl Error for ValueError {}
-
-/// An error returned while cleaning up after cancellation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct CleanupError(&'static str);
-
-impl fmt::Display for CleanupError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cleanup of {} failed", self.0)
-    }
-}
-
-impl Error for CleanupError {}
 
 /// A panic payload that is not a string, to check the payload comes back unchanged.
 #[derive(Debug, PartialEq, Eq)]
 struct Payload(u32);
-
-/// Counts live futures: each [`Live::guard`] is moved into a future and counts itself
-/// out when the future is dropped, whether it finished, was cancelled or never ran.
-#[derive(Clone, Default)]
-struct Live(Arc<AtomicUsize>);
-
-struct LiveGuard(Arc<AtomicUsize>);
-
-impl Live {
-    fn guard(&self) -> LiveGuard {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        LiveGuard(Arc::clone(&self.0))
-    }
-
-    fn count(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for LiveGuard {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// A shared flag.
-#[derive(Clone, Default)]
-struct Flag(Arc<AtomicBool>);
-
-impl Flag {
-    fn set(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    fn get(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}
 
 /// Tracks how many tasks run at once and the most ever seen.
 #[derive(Clone, Default)]
@@ -138,12 +87,6 @@ impl Future for PollProbe {
     }
 }
 
-/// Lets every task woken by a cancellation run (the paused clock only advances once
-/// the runtime is idle).
-async fn settle() {
-    sleep(ms(1)).await;
-}
-
 /// A task that fails with `ValueError(n)` after `after`.
 async fn fail_after(after: Duration, n: u32) -> Result<(), ValueError> {
     sleep(after).await;
@@ -154,11 +97,6 @@ async fn fail_after(after: Duration, n: u32) -> Result<(), ValueError> {
 async fn panic_after(after: Duration, payload: Payload) {
     sleep(after).await;
     std::panic::panic_any(payload)
-}
-
-/// The errors of `eg` as strings, depth-first.
-fn messages(eg: &ErrorGroup) -> Vec<String> {
-    eg.iter().map(ToString::to_string).collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -202,7 +140,7 @@ async fn rule_3_1_join_on_exit_waits_for_every_task() {
     })
     .await;
     assert!(result.is_ok());
-    assert_eq!(live.count(), 0, "a task outlived its group");
+    assert_eq!(live.alive(), 0, "a task outlived its group");
 }
 
 // ---------------------------------------------------------------------------
@@ -450,7 +388,7 @@ async fn rule_3_3_cancel_through_the_handle() {
     assert_eq!(outcome, Err(TaskError::Cancelled));
     assert!(handle.is_finished());
     assert!(handle.is_cancelled());
-    assert_eq!(live.count(), 0);
+    assert_eq!(live.alive(), 0);
 }
 
 #[tokio::test(start_paused = true)]
@@ -617,7 +555,7 @@ async fn rule_3_4_fail_fast_cancels_siblings_and_body() {
     let eg = result.unwrap_err();
     assert_eq!(messages(&eg), ["value error 1"]);
     assert!(!reached.get(), "a sibling or the body ran past the failure");
-    assert_eq!(live.count(), 0);
+    assert_eq!(live.alive(), 0);
     assert!(sibling.unwrap().is_cancelled());
     assert!(start.elapsed() < ms(20));
 }
@@ -638,7 +576,7 @@ async fn rule_3_4_body_error_cancels_tasks() {
     })
     .await;
     assert_eq!(messages(&result.unwrap_err()), ["value error 1"]);
-    assert_eq!(live.count(), 0);
+    assert_eq!(live.alive(), 0);
 }
 
 #[tokio::test(start_paused = true)]
@@ -829,7 +767,7 @@ async fn rule_3_7_panic_resumes_with_original_payload_after_cancelling() {
     let payload = outcome.expect_err("the task's panic resumes in the caller");
     assert_eq!(payload.downcast_ref::<Payload>(), Some(&Payload(7)));
     // Everything was cancelled and awaited before the unwind resumed.
-    assert_eq!(live.count(), 0);
+    assert_eq!(live.alive(), 0);
     assert_eq!(panicked.unwrap().result(), Err(TaskError::Panicked));
 }
 
@@ -851,7 +789,7 @@ async fn rule_3_7_body_panic_resumes_after_cancelling_tasks() {
     .await;
     let payload = outcome.expect_err("the body's panic resumes in the caller");
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"body boom"));
-    assert_eq!(live.count(), 0);
+    assert_eq!(live.alive(), 0);
 }
 
 #[tokio::test(start_paused = true)]
@@ -946,7 +884,7 @@ async fn rule_3_8_dropping_run_aborts_tasks() {
     });
     assert!(tokio::time::timeout(ms(10), run).await.is_err());
     settle().await;
-    assert_eq!(live.count(), 0, "a task future outlived the dropped group");
+    assert_eq!(live.alive(), 0, "a task future outlived the dropped group");
     let spawner = spawner.lock().unwrap().take().unwrap();
     assert!(spawner.is_closed());
     let refused = spawner.try_spawn(async {}).unwrap_err();
@@ -972,7 +910,7 @@ async fn rule_3_8_dropping_run_skips_the_grace_period() {
     });
     assert!(tokio::time::timeout(ms(10), run).await.is_err());
     settle().await;
-    assert_eq!(live.count(), 0);
+    assert_eq!(live.alive(), 0);
     assert!(!cleaned_up.get());
 }
 
@@ -1009,12 +947,12 @@ async fn rule_3_8_aborting_the_runner_task_aborts_the_group() {
     assert!(runner.await.unwrap_err().is_cancelled());
     // Aborted tasks stop at their next poll, on the worker threads.
     for _ in 0..200 {
-        if live.count() == 0 {
+        if live.alive() == 0 {
             break;
         }
         sleep(ms(5)).await;
     }
-    assert_eq!(live.count(), 0);
+    assert_eq!(live.alive(), 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -1169,7 +1107,7 @@ async fn rule_3_10_grace_period_with_no_cooperative_listener() {
         })
         .await;
     assert_eq!(messages(&result.unwrap_err()), ["value error 1"]);
-    assert_eq!(live.count(), 0);
+    assert_eq!(live.alive(), 0);
     // Waited for the grace period, then aborted the task that ignored it.
     let elapsed = start.elapsed();
     assert!(elapsed >= ms(60) && elapsed < ms(100), "{elapsed:?}");
@@ -1268,7 +1206,7 @@ async fn rule_3_11_timeout_adds_timeout_leaf() {
     let timeout = top_level_timeouts(&eg)[0];
     assert_eq!(timeout.after(), Some(ms(50)));
     assert_eq!(timeout.to_string(), "task group timed out after 50ms");
-    assert_eq!(live.count(), 0);
+    assert_eq!(live.alive(), 0);
     assert_eq!(start.elapsed(), ms(50));
 }
 
@@ -1502,7 +1440,7 @@ async fn rule_3_12_cancel_from_inside() {
     assert_eq!(eg.len(), 1);
     assert!(eg.iter().next().unwrap().is::<Cancelled>());
     assert!(!reached.get());
-    assert_eq!(live.count(), 0);
+    assert_eq!(live.alive(), 0);
 }
 
 #[tokio::test(start_paused = true)]
@@ -1523,7 +1461,7 @@ async fn rule_3_12_cancel_from_a_task_after_the_body_finished_returns_its_value(
     })
     .await;
     assert_eq!(result.unwrap(), 7);
-    assert_eq!(live.count(), 0);
+    assert_eq!(live.alive(), 0);
 }
 
 #[tokio::test(start_paused = true)]
@@ -1663,7 +1601,7 @@ async fn rule_3_13_tasks_waiting_their_turn_are_cancelled_on_failure() {
         .await;
     assert_eq!(messages(&result.unwrap_err()), ["value error 1"]);
     assert_eq!(started.load(Ordering::SeqCst), 0);
-    assert_eq!(live.count(), 0);
+    assert_eq!(live.alive(), 0);
 }
 
 #[tokio::test]
@@ -1758,7 +1696,7 @@ async fn rule_3_14_supervised_group_still_cancels_on_timeout() {
         })
         .await;
     assert!(result.unwrap_err().contains::<Timeout>());
-    assert_eq!(live.count(), 0);
+    assert_eq!(live.alive(), 0);
 }
 
 // ---------------------------------------------------------------------------

@@ -15,71 +15,29 @@
 
 use std::collections::HashSet;
 use std::convert::Infallible;
-use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Barrier, Once};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use futures::FutureExt;
 use taskgroup::{ErrorGroup, Node, SpawnRefused, TaskError, TaskGroup, TaskHandle};
 use tokio::sync::watch;
 
-/// The error failing tasks return.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Failure(u64);
+mod common;
+use common::{Live, LiveGuard};
 
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "task {} failed", self.0)
-    }
+common::error_types! {
+    /// The error failing tasks return.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    struct Failure(u64) => "task {} failed";
 }
-
-impl std::error::Error for Failure {}
 
 /// The payload panicking tasks panic with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct PanicPayload(u64);
-
-fn quiet_expected_panics() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if info.payload().downcast_ref::<PanicPayload>().is_none() {
-                default(info);
-            }
-        }));
-    });
-}
-
-/// Counts live futures: a guard moved into each future counts it out on drop.
-#[derive(Clone, Default)]
-struct Live {
-    created: Arc<AtomicUsize>,
-    dropped: Arc<AtomicUsize>,
-}
-
-struct LiveGuard(Arc<AtomicUsize>);
-
-impl Drop for LiveGuard {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-impl Live {
-    fn guard(&self) -> LiveGuard {
-        self.created.fetch_add(1, Ordering::SeqCst);
-        LiveGuard(Arc::clone(&self.dropped))
-    }
-
-    fn alive(&self) -> usize {
-        self.created.load(Ordering::SeqCst) - self.dropped.load(Ordering::SeqCst)
-    }
-}
 
 /// The failure ids of a flat group's leaves, in order.
 fn failure_ids(group: &ErrorGroup) -> Vec<u64> {
@@ -202,7 +160,7 @@ async fn ten_thousand_concurrent_failures_fail_fast_keep_each_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_concurrent_panics_resume_one_payload() {
-    quiet_expected_panics();
+    common::quiet_expected_panics::<PanicPayload>();
     let live = Live::default();
     let (go, ready) = watch::channel(false);
     let outcome = AssertUnwindSafe(TaskGroup::run(async |tg| {

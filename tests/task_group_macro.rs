@@ -6,7 +6,6 @@
 
 #![deny(warnings)]
 
-use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -14,31 +13,20 @@ use std::time::Duration;
 
 use taskgroup::{task_group, ErrorGroup, Node, Timeout};
 
+mod common;
+use common::messages;
+
 // Generated code must not resolve through a user's `core` module.
 #[allow(dead_code)]
 mod core {}
 
-#[derive(Debug, PartialEq)]
-struct ValueError(u32);
+common::error_types! {
+    #[derive(Debug, PartialEq)]
+    struct ValueError(u32) => "bad value {}";
 
-impl fmt::Display for ValueError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "bad value {}", self.0)
-    }
+    #[derive(Debug)]
+    struct KeyError => "missing key";
 }
-
-impl std::error::Error for ValueError {}
-
-#[derive(Debug)]
-struct KeyError;
-
-impl fmt::Display for KeyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("missing key")
-    }
-}
-
-impl std::error::Error for KeyError {}
 
 async fn ok(n: u32) -> Result<u32, ValueError> {
     tokio::task::yield_now().await;
@@ -52,10 +40,6 @@ async fn bad(n: u32) -> Result<u32, ValueError> {
 
 async fn missing() -> Result<u32, KeyError> {
     Err(KeyError)
-}
-
-fn messages(group: &ErrorGroup) -> Vec<String> {
-    group.iter().map(|error| error.to_string()).collect()
 }
 
 #[tokio::test]

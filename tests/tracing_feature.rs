@@ -12,16 +12,12 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 
-#[derive(Debug)]
-struct Boom;
+mod common;
 
-impl fmt::Display for Boom {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("boom")
-    }
+common::error_types! {
+    #[derive(Debug)]
+    struct Boom => "boom";
 }
-
-impl std::error::Error for Boom {}
 
 /// `name` and `key=value` pairs of one span or event.
 #[derive(Debug, Clone, Default)]

@@ -1,0 +1,190 @@
+//! Helpers shared by the integration tests: each was written again in several
+//! files under `tests/` before it moved here.
+//!
+//! A test file uses it with `mod common;`. Cargo builds every file under `tests/`
+//! as its own crate, so each of them compiles this module anew; the macros
+//! therefore name it as `$crate::common`.
+//!
+//! What is here is what is the same everywhere. A test that pins a particular
+//! error text keeps its own error types: [`error_types!`] only spares it the
+//! `Display` and `Error` boilerplate, the text stays in the test file.
+
+// Each test crate uses only part of this module, and a different part each: what
+// one crate leaves unused another uses, so the lint would only be noise here. The
+// macros say the same to `unused_macros` and `unused_imports` where they stand.
+#![allow(dead_code)]
+
+use std::any::Any;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
+use std::time::Duration;
+
+use taskgroup::ErrorGroup;
+
+// ---------------------------------------------------------------------------
+// Error types
+// ---------------------------------------------------------------------------
+
+/// Defines error types for tests: each struct as written (its attributes and
+/// derives included), a `Display` that writes the given text, and an empty
+/// `std::error::Error` impl.
+///
+/// A unit struct writes a fixed string; a one-field tuple struct writes its field
+/// through a format string with one `{}`:
+///
+/// ```ignore
+/// common::error_types! {
+///     #[derive(Debug)]
+///     struct Boom => "boom";
+///
+///     /// `ValueError(n)` shows as `bad value n`.
+///     #[derive(Debug, PartialEq)]
+///     struct ValueError(u32) => "bad value {}";
+/// }
+/// ```
+///
+/// Paths are absolute (`::std::fmt`) so that the expansion does not depend on
+/// the test file's imports, nor resolve through a local `core` module (the macro
+/// hygiene tests declare one).
+#[allow(unused_macros)]
+macro_rules! error_types {
+    () => {};
+    ($(#[$attr:meta])* struct $name:ident => $text:expr; $($rest:tt)*) => {
+        $(#[$attr])*
+        struct $name;
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str($text)
+            }
+        }
+
+        impl ::std::error::Error for $name {}
+
+        $crate::common::error_types! { $($rest)* }
+    };
+    ($(#[$attr:meta])* struct $name:ident($field:ty) => $format:expr; $($rest:tt)*) => {
+        $(#[$attr])*
+        struct $name($field);
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, $format, self.0)
+            }
+        }
+
+        impl ::std::error::Error for $name {}
+
+        $crate::common::error_types! { $($rest)* }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use error_types;
+
+/// Unit error types that display as their own name, as Python prints an
+/// exception raised without arguments: `python_errors!(KeyError, TypeError);`.
+#[allow(unused_macros)]
+macro_rules! python_errors {
+    ($($name:ident),* $(,)?) => {$(
+        $crate::common::error_types! {
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            struct $name => stringify!($name);
+        }
+    )*};
+}
+#[allow(unused_imports)]
+pub(crate) use python_errors;
+
+/// The errors of `eg` as strings, depth-first.
+pub fn messages(eg: &ErrorGroup) -> Vec<String> {
+    eg.iter().map(ToString::to_string).collect()
+}
+
+// ---------------------------------------------------------------------------
+// Counters and flags shared between a test and its tasks
+// ---------------------------------------------------------------------------
+
+/// Counts live futures: each [`Live::guard`] is moved into a future and counts
+/// itself out when the future is dropped, whether it finished, was cancelled or
+/// never ran. One counter (rather than "created" and "dropped" read one after
+/// the other) so that a reading taken while guards come and go on other threads
+/// is still a count that existed.
+#[derive(Clone, Default)]
+pub struct Live(Arc<AtomicUsize>);
+
+/// One live future of a [`Live`] counter; counts it out on drop.
+pub struct LiveGuard(Arc<AtomicUsize>);
+
+impl Live {
+    /// Counts one more live future, until the guard is dropped.
+    pub fn guard(&self) -> LiveGuard {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        LiveGuard(Arc::clone(&self.0))
+    }
+
+    /// How many guards are alive now.
+    pub fn alive(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A shared flag: set once by a task, read by the test.
+#[derive(Clone, Default)]
+pub struct Flag(Arc<AtomicBool>);
+
+impl Flag {
+    /// Raises the flag.
+    pub fn set(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the flag was raised.
+    pub fn get(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Locks `mutex` even if a task panicked while holding it: the tests that panic
+/// on purpose still want to read what was recorded.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+// ---------------------------------------------------------------------------
+// Time and panics
+// ---------------------------------------------------------------------------
+
+/// Python's seconds as a `Duration`, so ported timings read as in CPython.
+pub fn secs(s: f64) -> Duration {
+    Duration::from_secs_f64(s)
+}
+
+/// Lets every task woken by a cancellation run its last poll (the paused clock
+/// only advances once the runtime is idle).
+pub async fn settle() {
+    tokio::time::sleep(Duration::from_millis(1)).await;
+}
+
+/// Keeps panics whose payload is a `P` off stderr: the test raises them on
+/// purpose. Every other panic (a failed assertion, a panic inside the library)
+/// is reported as usual.
+///
+/// The hook is installed once per test crate, for the first `P` asked for (the
+/// `Once` is shared by every `P`); each crate uses a single payload type.
+pub fn quiet_expected_panics<P: Any>() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.payload().downcast_ref::<P>().is_none() {
+                default(info);
+            }
+        }));
+    });
+}
