@@ -272,14 +272,7 @@ impl<E> ErrorGroup<E> {
                 Node::Group(group) => Node::Group(group.map_leaves(f)),
             })
             .collect();
-        ErrorGroup {
-            inner: Box::new(Inner {
-                message,
-                children,
-                notes,
-                leaf_count,
-            }),
-        }
+        ErrorGroup::from_parts(message, notes, children, leaf_count)
     }
 
     /// Splits into the leaves for which `pred` is true and the rest (Python's
