@@ -139,3 +139,35 @@ fn each_task_gets_a_span_with_its_group_name_and_id_and_each_error_an_event() {
         .is_some_and(|e| e.contains("Boom")));
     assert_eq!(collected[0].field("group"), Some("downloads"));
 }
+
+/// DESIGN.md rule 3.7: a panic resumes with its payload, and the errors
+/// collected before it are not silently lost: with `tracing` they are logged.
+#[test]
+fn errors_collected_before_a_panic_are_logged() {
+    let recorder = Recorder::default();
+    let _default = tracing::subscriber::set_default(recorder.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(
+            TaskGroup::builder()
+                .supervise() // the failure must not cancel the task that panics
+                .run(async |tg| {
+                    tg.spawn(async { Err::<(), _>(Boom) }).await.unwrap_err();
+                    tg.spawn(async { panic!("the payload") as () });
+                    Ok::<_, Boom>(())
+                }),
+        )
+    }));
+    let payload = outcome.expect_err("the panic resumes in the caller");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"the payload"));
+
+    let events = recorder.events.lock().unwrap();
+    let report = events
+        .iter()
+        .find(|event| event.field("message").is_some_and(|m| m.contains("panicked")))
+        .unwrap_or_else(|| panic!("an event reports the errors beside the panic: {events:?}"));
+    assert!(report.field("errors").is_some_and(|errors| errors.contains("boom")));
+}
