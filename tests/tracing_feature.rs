@@ -167,7 +167,13 @@ fn errors_collected_before_a_panic_are_logged() {
     let events = recorder.events.lock().unwrap();
     let report = events
         .iter()
-        .find(|event| event.field("message").is_some_and(|m| m.contains("panicked")))
+        .find(|event| {
+            event
+                .field("message")
+                .is_some_and(|m| m.contains("panicked"))
+        })
         .unwrap_or_else(|| panic!("an event reports the errors beside the panic: {events:?}"));
-    assert!(report.field("errors").is_some_and(|errors| errors.contains("boom")));
+    assert!(report
+        .field("errors")
+        .is_some_and(|errors| errors.contains("boom")));
 }
