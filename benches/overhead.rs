@@ -138,6 +138,30 @@ fn fail_fast(c: &mut Criterion) {
                 })
             })
         });
+        group.bench_function("futures_unordered", |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    let mut handles: FuturesUnordered<_> = (1..SLEEPING_TASKS)
+                        .map(|_| {
+                            tokio::spawn(async move {
+                                sleep().await;
+                                Ok(())
+                            })
+                        })
+                        .collect();
+                    handles.push(tokio::spawn(async { Err::<(), _>(Boom(0)) }));
+                    let aborts: Vec<_> = handles.iter().map(|h| h.abort_handle()).collect();
+                    let mut errors = Vec::new();
+                    while let Some(joined) = handles.next().await {
+                        if let Ok(Err(error)) = joined {
+                            errors.push(error);
+                            aborts.iter().for_each(|abort| abort.abort());
+                        }
+                    }
+                    black_box(errors)
+                })
+            })
+        });
         group.finish();
     }
 }
