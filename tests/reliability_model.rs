@@ -26,7 +26,8 @@
 //!   (never flattened) and carry the same tree they returned.
 //! - Completion order: child errors in the order they happened, the body's last.
 //! - A `Timeout` leaf appears exactly when the group's own deadline expired while it
-//!   ran, unless an enclosing deadline expired at the same time (outermost wins).
+//!   ran, unless an enclosing group was stopping its tasks for its own deadline by
+//!   then (its deadline plus its grace period had passed: the outermost wins).
 //! - `cancel()` with nothing else to report gives one `Cancelled` leaf.
 //! - **Panics keep their payload**: a group that panicked resumes a payload one of its
 //!   units (at any depth) really panicked with; a group never returns normally after
@@ -256,6 +257,8 @@ struct Index {
     body: HashMap<u32, u32>,
     /// Group id → its timeout in ms.
     timeout: HashMap<u32, u64>,
+    /// Group id → its grace period in ms.
+    grace: HashMap<u32, u64>,
     /// Every group id, outermost first.
     groups: Vec<u32>,
     /// The units that call `tg.cancel()`.
@@ -276,6 +279,9 @@ impl Index {
         }
         if let Some(timeout) = spec.timeout {
             self.timeout.insert(spec.id, timeout);
+        }
+        if let Some(grace) = spec.grace {
+            self.grace.insert(spec.id, grace);
         }
         self.body.insert(spec.id, spec.body.id);
         self.unit(spec.id, spec.body.id, UnitKind::Body);
@@ -764,22 +770,27 @@ impl Checker<'_> {
         self.done[&unit].1
     }
 
-    /// The earliest deadline a group passes on to nested groups, as ms from t0.
-    fn deadline_for_children(&self, group: u32) -> Option<u64> {
+    /// The earliest time, as ms from t0, at which this group or an enclosing one
+    /// stops its tasks because its deadline passed: deadline plus grace period.
+    fn stop_for_children(&self, group: u32) -> Option<u64> {
         let record = &self.groups[&group];
-        let own = self.index.timeout.get(&group).map(|t| record.start + t);
-        let enclosing = self.enclosing_deadline(group);
+        let grace = self.index.grace.get(&group).copied().unwrap_or(0);
+        let own = self
+            .index
+            .timeout
+            .get(&group)
+            .map(|t| record.start + t + grace);
+        let enclosing = self.enclosing_stop(group);
         match (own, enclosing) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
     }
 
-    /// The enclosing deadline a group sees when it starts (only one still ahead).
-    fn enclosing_deadline(&self, group: u32) -> Option<u64> {
+    /// When an enclosing group stops this one's tasks for its deadline, if ever.
+    fn enclosing_stop(&self, group: u32) -> Option<u64> {
         let parent = *self.index.parent.get(&group)?;
-        let start = self.groups[&group].start;
-        self.deadline_for_children(parent).filter(|d| *d > start)
+        self.stop_for_children(parent)
     }
 
     fn check_group(&mut self, group: u32) {
@@ -932,7 +943,7 @@ impl Checker<'_> {
 
         // A Timeout exactly when the group's own deadline expired while it ran.
         let deadline = self.index.timeout.get(&group).map(|t| record.start + t);
-        let enclosing = self.enclosing_deadline(group);
+        let enclosing = self.enclosing_stop(group);
         let expires = deadline.filter(|d| end >= *d && enclosing.is_none_or(|e| e > *d));
         match (timeouts, expires) {
             (0, None) | (1, Some(_)) => {}
@@ -950,7 +961,7 @@ impl Checker<'_> {
             }
             (n, expires) => self.fail(format!(
                 "group {group}: {n} Timeout leaves; its deadline {deadline:?}, enclosing \
-                 {enclosing:?}, ended at {end} ms, expected one: {}",
+                 stop {enclosing:?}, ended at {end} ms, expected one: {}",
                 expires.is_some()
             )),
         }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use crate::shared::Shared;
 use crate::task::{
-    run_limited_task, run_task, BlockingTask, Identity, TaskGuard, TaskName, TaskOutput,
+    limited_blocking, limited_task, run_task, Admission, BlockingTask, Identity, TaskGuard,
+    TaskName, TaskOutput,
 };
 use crate::{BoxError, Builder, ErrorGroup, SpawnError, SpawnRefused, TaskHandle, TaskId};
 
@@ -154,13 +155,13 @@ impl TaskGroup {
         let task = run_task(guard, identity, future);
         let join = match &shared.limit {
             Some(limit) => {
-                let limited = run_limited_task(task, Arc::clone(limit));
+                let limited = limited_task(task, Admission::queue(limit));
                 shared.runtime.spawn(self.instrument(limited, id, &name))
             }
             None => shared.runtime.spawn(self.instrument(task, id, &name)),
         };
         shared.register(key, join.abort_handle());
-        Ok(TaskHandle::spawned(join, Arc::clone(shared), id, name))
+        Ok(TaskHandle::spawned(join, id, name))
     }
 
     /// With the `tracing` feature, a span per task carrying its group, name and id.
@@ -189,6 +190,7 @@ impl TaskGroup {
     /// group. It counts towards the group's limit, its error and panic are
     /// collected like any task's, and the group waits for it; but a thread cannot
     /// be interrupted, so cancellation only stops it if it has not started yet.
+    /// Under a limit it waits for its turn without holding a thread.
     #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> TaskHandle<R::Ok>
     where
@@ -199,10 +201,16 @@ impl TaskGroup {
             return TaskHandle::refused(self.refusal());
         };
         let (id, key) = (identity.id, guard.key);
-        let task = BlockingTask { f, guard, identity };
-        let join = self.shared.runtime.spawn_blocking(move || task.run());
-        self.shared.register(key, join.abort_handle());
-        TaskHandle::spawned(join, Arc::clone(&self.shared), id, None)
+        let task = BlockingTask::new(f, guard, identity);
+        let shared = &self.shared;
+        let join = match &shared.limit {
+            Some(limit) => shared
+                .runtime
+                .spawn(limited_blocking(task, Admission::queue(limit))),
+            None => shared.runtime.spawn_blocking(move || task.run(None)),
+        };
+        shared.register(key, join.abort_handle());
+        TaskHandle::spawned(join, id, None)
     }
 
     /// Counts a new task in and reserves its registry slot.

@@ -3,13 +3,12 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
 use futures::FutureExt;
 use tokio::task::{JoinError, JoinHandle};
 
-use crate::shared::Shared;
 use crate::task::TaskName;
 use crate::{SpawnRefused, TaskId};
 
@@ -95,9 +94,6 @@ fn from_join<T>(joined: Result<TaskResult<T>, JoinError>) -> TaskResult<T> {
 /// ```
 pub struct TaskHandle<T> {
     state: Mutex<State<T>>,
-    /// The group, to know when `result()` may wait for the last instructions of a
-    /// task that has already counted itself out; `None` for a refused task.
-    group: Option<Arc<Shared>>,
     id: TaskId,
     name: Option<TaskName>,
 }
@@ -105,13 +101,11 @@ pub struct TaskHandle<T> {
 impl<T> TaskHandle<T> {
     pub(crate) fn spawned(
         join: JoinHandle<TaskResult<T>>,
-        group: Arc<Shared>,
         id: TaskId,
         name: Option<TaskName>,
     ) -> Self {
         TaskHandle {
             state: Mutex::new(State::Running(join)),
-            group: Some(group),
             id,
             name,
         }
@@ -120,7 +114,6 @@ impl<T> TaskHandle<T> {
     pub(crate) fn refused(reason: SpawnRefused) -> Self {
         TaskHandle {
             state: Mutex::new(State::Done(Err(TaskError::NotSpawned(reason)))),
-            group: None,
             id: TaskId::next(),
             name: None,
         }
@@ -130,20 +123,13 @@ impl<T> TaskHandle<T> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Moves a finished task's outcome from tokio into the handle.
-    ///
-    /// A task counts itself out of its group as the last step of its future, and
-    /// tokio stores the output right after, on the same thread, without waiting
-    /// on anything. So once the group has finished, every task is at most those
-    /// few instructions from done, and waiting for them here is bounded.
+    /// Moves a finished task's outcome from tokio into the handle, if tokio has
+    /// stored it; never waits. (Once `run` has returned normally, every task's
+    /// outcome is stored: `run` waits for that.)
     fn settle(&self, state: &mut State<T>) {
         let State::Running(join) = state else { return };
-        let group_finished = self.group.as_ref().is_some_and(|g| g.is_finished());
-        if !join.is_finished() && !group_finished {
+        if !join.is_finished() {
             return;
-        }
-        while !join.is_finished() {
-            std::thread::yield_now();
         }
         // `unconstrained`: a finished handle must not report Pending because the
         // calling task ran out of tokio's cooperative budget.
@@ -170,7 +156,10 @@ impl<T> TaskHandle<T> {
         }
     }
 
-    /// Whether the task ended by cancellation.
+    /// Whether the task ended by cancellation. Answers at once: `false` while
+    /// the task still runs, or while its end is not yet recorded (after its
+    /// group's future was dropped, an aborted task ends when the runtime next
+    /// runs it).
     pub fn is_cancelled(&self) -> bool {
         let mut state = self.state();
         self.settle(&mut state);
@@ -188,6 +177,10 @@ impl<T> TaskHandle<T> {
     }
 
     /// Takes the value of a finished task, without waiting (Python's `task.result()`).
+    ///
+    /// Once the group's `run` has returned, every task's outcome is here. It
+    /// never waits: on a task still running (a blocking task whose group's future
+    /// was dropped, say) it says [`TaskError::Pending`].
     ///
     /// # Errors
     ///

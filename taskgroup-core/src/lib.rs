@@ -18,6 +18,7 @@ mod leaf;
 mod origin;
 mod run;
 mod shared;
+mod summary;
 mod task;
 mod timeout;
 

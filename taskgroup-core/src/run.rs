@@ -13,7 +13,8 @@ use tokio::time::{sleep, sleep_until, Instant, Sleep};
 
 use crate::any_error::box_error;
 use crate::shared::{Config, Payload, Shared};
-use crate::timeout::{ambient_deadline, earliest, with_ambient_deadline};
+use crate::summary::display;
+use crate::timeout::{ambient, clamp_far_future, deadline_after, earliest, with_ambient, Ambient};
 use crate::{
     AnyError, BoxError, Builder, Cancelled, ConfigError, ErrorGroup, Leaf, Node, Origin, TaskGroup,
     Timeout,
@@ -30,10 +31,13 @@ where
 {
     let origin = Origin::body(location);
     let (shared, mut timers) = start(builder, &origin)?;
-    let _abort_on_drop = AbortOnDrop(Arc::clone(&shared));
+    let abort_on_drop = AbortOnDrop(Some(Arc::clone(&shared)));
     let future = body(TaskGroup {
         shared: Arc::clone(&shared),
     });
+    // The body's error is boxed inside the panic catch: the conversion is user
+    // code too.
+    let future = async move { future.await.map_err(box_error) };
     let mut body = pin!(Body {
         future: Some(AssertUnwindSafe(future).catch_unwind()),
         value: None,
@@ -45,21 +49,29 @@ where
         body.as_mut().poll(&shared, cx, &origin);
         // Nothing left running: the group is done even if its deadline has passed
         // meanwhile, as Python's timeout only fires at a suspension point.
-        if shared.try_finish() {
-            return Poll::Ready(());
+        if !shared.try_finish() {
+            timers.poll_deadline(&shared, cx, &origin);
+            if timers.poll_grace(&shared, cx) {
+                body.as_mut().stop(&shared);
+            }
+            if !shared.try_finish() {
+                return Poll::Pending;
+            }
         }
-        timers.poll_deadline(&shared, cx, &origin);
-        if timers.poll_grace(&shared, cx) {
-            body.as_mut().stop(&shared);
-        }
-        if shared.try_finish() {
+        // Every task has counted itself out; a task that did so on another worker
+        // may be a few instructions short of tokio storing its outcome. Yield
+        // (never block) until each is stored, so that every handle can give its
+        // outcome as soon as `run` returns.
+        if shared.outcomes_stored() {
             Poll::Ready(())
         } else {
+            cx.waker().wake_by_ref();
             Poll::Pending
         }
     })
     .await;
 
+    abort_on_drop.disarm();
     shared.mark_finished();
     let body = body.project();
     let errors = shared.take_errors(body.error.take());
@@ -82,14 +94,13 @@ fn start(builder: Builder, origin: &Origin) -> Result<(Arc<Shared>, Timers), Err
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return Err(single(ConfigError::NoRuntime, origin.clone()));
     };
-    // An enclosing deadline that had already passed when this group started is not
-    // one that will cancel it in time: its group is cleaning up in a grace period
-    // (or cancels on its next poll anyway). This group's own timeout must then work
-    // on its own, as a timeout inside Python's `finally` does (catalogue E8).
-    let enclosing = ambient_deadline().filter(|d| *d > Instant::now());
+    let enclosing = ambient();
+    let now = Instant::now();
     let own = earliest(
-        builder.deadline,
-        builder.timeout.map(|timeout| Instant::now() + timeout),
+        builder.deadline.and_then(|d| clamp_far_future(d, now)),
+        builder
+            .timeout
+            .and_then(|timeout| deadline_after(now, timeout)),
     );
     let timeout = Timeout {
         // Reported as a timeout when the timeout, not the deadline, came first.
@@ -102,7 +113,7 @@ fn start(builder: Builder, origin: &Origin) -> Result<(Arc<Shared>, Timers), Err
         grace: builder.grace,
         supervise: builder.supervise,
         limit: builder.limit,
-        deadline_for_children: earliest(own, enclosing),
+        ambient: Ambient::for_children(own, builder.grace, enclosing),
     };
     let timers = Timers {
         deadline: own.map(|d| Box::pin(sleep_until(d))),
@@ -124,10 +135,9 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<B, T, E> Body<B, T>
+impl<B, T> Body<B, T>
 where
-    B: Future<Output = Result<Result<T, E>, Payload>>,
-    E: Into<BoxError> + 'static,
+    B: Future<Output = Result<Result<T, BoxError>, Payload>>,
 {
     /// Polls the body unless the group has stopped it, and records how it ended.
     fn poll(self: Pin<&mut Self>, shared: &Shared, cx: &mut Context<'_>, origin: &Origin) {
@@ -138,15 +148,15 @@ where
         let polled = if shared.is_stopped() {
             Poll::Ready(None) // stopped by the group: not an error
         } else {
-            with_ambient_deadline(shared.deadline_for_children, || future.poll(cx)).map(Some)
+            with_ambient(shared.ambient, || future.poll(cx)).map(Some)
         };
         let Poll::Ready(outcome) = polled else { return };
-        this.future.set(None);
+        drop_body(this.future, shared);
         match outcome {
             None => {}
             Some(Ok(Ok(value))) => *this.value = Some(value),
             Some(Ok(Err(error))) => {
-                *this.error = Some(match Node::error(box_error(error)) {
+                *this.error = Some(match Node::error(error) {
                     Node::Leaf(leaf) => Node::Leaf(leaf.with_origin(origin.clone())),
                     group => group,
                 });
@@ -163,37 +173,49 @@ where
     fn stop(self: Pin<&mut Self>, shared: &Shared) {
         let mut future = self.project().future;
         if future.as_mut().as_pin_mut().is_some() {
-            future.set(None);
+            drop_body(future, shared);
             shared.leave();
         }
+    }
+}
+
+/// Drops the body's future, catching a panic in its `Drop`: that is the body's
+/// panic, resumed once every task has stopped, like one from its poll.
+fn drop_body<B>(future: Pin<&mut Option<B>>, shared: &Shared) {
+    let mut future = future;
+    if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| future.set(None))) {
+        shared.panicked(payload);
     }
 }
 
 /// The group's own deadline and its grace period.
 struct Timers {
     deadline: Option<Pin<Box<Sleep>>>,
-    /// The enclosing groups' earliest deadline, if it had not passed at the start.
-    enclosing: Option<Instant>,
+    /// The enclosing groups' deadlines.
+    enclosing: Option<Ambient>,
     timeout: Timeout,
     grace: Option<Pin<Box<Sleep>>>,
 }
 
 impl Timers {
     /// When the deadline passes, adds the `Timeout` leaf and cancels the group,
-    /// unless an enclosing deadline passed too: the outermost one wins, and its
-    /// group cancels this one.
+    /// unless an enclosing group is stopping its tasks for its own deadline: the
+    /// outermost one wins, and that group stops this one. An enclosing group that
+    /// waits out a grace period stops nothing yet, so this one times out as usual
+    /// (also when it started inside that grace period, as a timeout inside
+    /// Python's `finally` works on its own).
     fn poll_deadline(&mut self, shared: &Shared, cx: &mut Context<'_>, origin: &Origin) {
         let Some(timer) = self.deadline.as_mut() else {
             return;
         };
         // Tokio's timer rounds a deadline up to its next millisecond tick, so a
-        // zero timeout would let the body run past its first await (E4); the
-        // clock says whether the deadline has passed.
+        // zero timeout would let the body run past its first await; the clock
+        // says whether the deadline has passed.
         if timer.deadline() > Instant::now() && timer.as_mut().poll(cx).is_pending() {
             return;
         }
         self.deadline = None;
-        if self.enclosing.is_none_or(|d| d > Instant::now()) {
+        if !Ambient::is_stopping(self.enclosing, Instant::now()) {
             let leaf = Leaf::new(AnyError::from(self.timeout)).with_origin(origin.clone());
             shared.push(Node::Leaf(leaf));
             shared.cancel();
@@ -217,12 +239,21 @@ impl Timers {
 }
 
 /// Stops the tasks if the `run` future is dropped before it finished.
-struct AbortOnDrop(Arc<Shared>);
+struct AbortOnDrop(Option<Arc<Shared>>);
+
+impl AbortOnDrop {
+    /// The group finished: nothing to stop (and it was not cancelled).
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.0.abort();
-        self.0.mark_finished();
+        if let Some(shared) = &self.0 {
+            shared.abort();
+            shared.mark_finished();
+        }
     }
 }
 
@@ -237,9 +268,17 @@ fn single(error: impl Into<AnyError>, origin: Origin) -> ErrorGroup {
 }
 
 /// A panic wins over errors, which cannot travel with its payload; print them
-/// so they are not silently lost (DESIGN.md rule 3.7).
+/// so they are not silently lost. Printing runs user code (each error's
+/// `Display`), so it is done under a panic catch: a panic there must never
+/// replace the payload about to resume.
 fn report_beside_panic(errors: Option<ErrorGroup>) {
     let Some(errors) = errors else { return };
+    let errors =
+        std::panic::catch_unwind(AssertUnwindSafe(|| errors.to_string())).unwrap_or_else(|_| {
+            // One error's `Display` panicked: print each on its own instead.
+            let each: Vec<String> = errors.iter().map(display).collect();
+            each.join("\n")
+        });
     #[cfg(feature = "tracing")]
     tracing::error!(%errors, "a task group panicked; these errors were collected before the panic");
     #[cfg(not(feature = "tracing"))]

@@ -3,6 +3,7 @@
 
 use std::any::Any;
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -11,9 +12,9 @@ use futures::task::AtomicWaker;
 use slab::Slab;
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::timeout::Ambient;
 use crate::{ErrorGroup, Node, TASK_GROUP_MESSAGE};
 
 /// Set in [`Shared::live`] once the group refuses new tasks (cancelling or finished).
@@ -34,6 +35,33 @@ enum Registration {
     Running(AbortHandle),
 }
 
+/// The group's registry: the running tasks, to stop them, and the tasks that
+/// ended but whose outcome tokio may not have stored yet.
+///
+/// A task counts itself out of the group as its future is dropped, and tokio
+/// stores its output just after, on the same thread. So when the count reaches
+/// zero, a task that ended on another worker may be a few instructions short of
+/// having its outcome readable. `run` returns only once every ended task is
+/// complete in tokio's eyes, so that after `run` every handle can give its
+/// outcome at once; the handles themselves never wait.
+#[derive(Default)]
+struct Registry {
+    tasks: Slab<Registration>,
+    /// Oldest first; swept as tasks end, so it holds only the last few.
+    ending: VecDeque<AbortHandle>,
+}
+
+impl Registry {
+    /// Keeps `task` until tokio has stored its outcome, dropping the older
+    /// entries that are complete.
+    fn ending(&mut self, task: AbortHandle) {
+        while self.ending.front().is_some_and(AbortHandle::is_finished) {
+            self.ending.pop_front();
+        }
+        self.ending.push_back(task);
+    }
+}
+
 pub(crate) struct Shared {
     pub(crate) name: Option<Arc<str>>,
     /// Running units (the body counts as one) in the low bits, [`CLOSED`] on top:
@@ -47,12 +75,12 @@ pub(crate) struct Shared {
     stopped: AtomicBool,
     /// Abort handles of the running tasks, to stop them. A slot is reserved before
     /// the task is spawned (the task needs its key) and filled right after.
-    tasks: Mutex<Slab<Registration>>,
+    registry: Mutex<Registry>,
     pub(crate) grace: Option<Duration>,
     pub(crate) supervise: bool,
     pub(crate) limit: Option<Arc<Semaphore>>,
-    /// The earliest deadline of this group and its ancestors, for nested groups.
-    pub(crate) deadline_for_children: Option<Instant>,
+    /// The deadlines of this group and its ancestors, for nested groups.
+    pub(crate) ambient: Option<Ambient>,
     pub(crate) runtime: tokio::runtime::Handle,
     errors: Mutex<Vec<Node>>,
     panic: Mutex<Option<Payload>>,
@@ -70,7 +98,7 @@ pub(crate) struct Config {
     pub(crate) grace: Option<Duration>,
     pub(crate) supervise: bool,
     pub(crate) limit: Option<usize>,
-    pub(crate) deadline_for_children: Option<Instant>,
+    pub(crate) ambient: Option<Ambient>,
 }
 
 impl Shared {
@@ -81,11 +109,16 @@ impl Shared {
             waker: AtomicWaker::new(),
             soft: CancellationToken::new(),
             stopped: AtomicBool::new(false),
-            tasks: Mutex::new(Slab::new()),
+            registry: Mutex::new(Registry::default()),
             grace: config.grace,
             supervise: config.supervise,
-            limit: config.limit.map(|n| Arc::new(Semaphore::new(n))),
-            deadline_for_children: config.deadline_for_children,
+            // More permits than tokio's semaphore holds is no limit at all: that
+            // many tasks cannot exist at once.
+            limit: config
+                .limit
+                .filter(|&n| n < Semaphore::MAX_PERMITS)
+                .map(|n| Arc::new(Semaphore::new(n))),
+            ambient: config.ambient,
             runtime,
             errors: Mutex::new(Vec::new()),
             panic: Mutex::new(None),
@@ -132,6 +165,7 @@ impl Shared {
     pub(crate) fn cancel(&self) {
         self.live.fetch_or(CLOSED, Ordering::AcqRel);
         self.soft.cancel();
+        self.close_queue();
         if self.grace.is_none() {
             self.stop();
         }
@@ -142,27 +176,48 @@ impl Shared {
     pub(crate) fn abort(&self) {
         self.live.fetch_or(CLOSED, Ordering::AcqRel);
         self.soft.cancel();
+        self.close_queue();
         self.stop();
         self.waker.wake();
+    }
+
+    /// Tasks waiting for a permit under `limit` never start once the group is
+    /// cancelling: closing the semaphore wakes them all, and they end at once.
+    fn close_queue(&self) {
+        if let Some(limit) = &self.limit {
+            limit.close();
+        }
     }
 
     /// Aborts every task: each is dropped at its next poll (blocking tasks that
     /// started run to the end).
     pub(crate) fn stop(&self) {
         let tasks = {
-            let mut tasks = lock(&self.tasks);
+            let mut registry = lock(&self.registry);
             // Under the lock, so a task registered after this sees the flag.
             self.stopped.store(true, Ordering::Release);
-            // Nobody needs the registry after a stop (late registrations see the
-            // flag), so empty it and abort outside the lock: the aborted tasks,
-            // ending all at once, then free nothing and never wait for it.
-            std::mem::take(&mut *tasks)
+            // Nobody needs the slots after a stop (late registrations see the
+            // flag), so take them and abort outside the lock: the aborted tasks,
+            // ending all at once, then never wait for it.
+            std::mem::take(&mut registry.tasks)
         };
+        let mut aborted = Vec::with_capacity(tasks.len());
         for (_, registration) in tasks {
             if let Registration::Running(task) = registration {
                 task.abort();
+                aborted.push(task);
             }
         }
+        // Kept until tokio has stored their outcomes (see `Registry`).
+        lock(&self.registry).ending.extend(aborted);
+    }
+
+    /// Whether tokio has stored the outcome of every task that ended; checked
+    /// once the count is zero, so no task is added meanwhile.
+    pub(crate) fn outcomes_stored(&self) -> bool {
+        let mut registry = lock(&self.registry);
+        registry.ending.retain(|task| !task.is_finished());
+        registry.ending.is_empty()
     }
 
     /// Whether tasks must stop (the body too).
@@ -173,18 +228,20 @@ impl Shared {
     /// Reserves a registry slot for a task about to be spawned.
     pub(crate) fn reserve(&self) -> TaskKey {
         // Four billion tasks running at once in one group is beyond any memory.
-        lock(&self.tasks).insert(Registration::Spawning) as TaskKey
+        lock(&self.registry).tasks.insert(Registration::Spawning) as TaskKey
     }
 
     /// Fills a task's slot once it is spawned, or frees it if the task already ended.
     pub(crate) fn register(&self, key: TaskKey, task: AbortHandle) {
         let key = key as usize;
-        let mut tasks = lock(&self.tasks);
+        let mut registry = lock(&self.registry);
         if self.is_stopped() {
             task.abort(); // the registry was emptied by `stop`
-        } else if matches!(tasks.get(key), Some(Registration::Ended)) {
-            tasks.remove(key);
-        } else if let Some(slot) = tasks.get_mut(key) {
+            registry.ending.push_back(task);
+        } else if matches!(registry.tasks.get(key), Some(Registration::Ended)) {
+            registry.tasks.remove(key);
+            registry.ending(task);
+        } else if let Some(slot) = registry.tasks.get_mut(key) {
             *slot = Registration::Running(task);
         }
     }
@@ -197,16 +254,18 @@ impl Shared {
             return;
         }
         let key = key as usize;
-        let mut tasks = lock(&self.tasks);
+        let mut registry = lock(&self.registry);
         if self.is_stopped() {
             return; // stopped while we waited for the lock
         }
-        match tasks.get_mut(key) {
+        match registry.tasks.get_mut(key) {
             Some(slot @ Registration::Spawning) => *slot = Registration::Ended,
-            Some(_) => {
-                tasks.remove(key);
+            Some(Registration::Running(_)) => {
+                if let Registration::Running(task) = registry.tasks.remove(key) {
+                    registry.ending(task);
+                }
             }
-            None => {}
+            Some(Registration::Ended) | None => {}
         }
     }
 
@@ -221,7 +280,11 @@ impl Shared {
     /// Collects an error, in completion order.
     pub(crate) fn push(&self, node: Node) {
         #[cfg(feature = "tracing")]
-        tracing::warn!(group = self.name.as_deref(), error = ?node, "task group collected an error");
+        tracing::warn!(
+            group = self.name.as_deref(),
+            error = %crate::summary::summary(&node),
+            "task group collected an error"
+        );
         lock(&self.errors).push(node);
     }
 

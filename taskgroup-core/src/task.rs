@@ -7,12 +7,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 
 use crate::any_error::box_error;
 use crate::handle::TaskResult;
 use crate::shared::{Payload, Shared, TaskKey};
-use crate::timeout::with_ambient_deadline;
+use crate::summary::summary;
+use crate::timeout::with_ambient;
 use crate::{BoxError, Node, Origin, TaskError, TaskId};
 
 /// What a task may return: `Result<T, E>` with any error `E` that converts into
@@ -50,6 +51,33 @@ impl TaskOutput for () {
     }
 }
 
+/// Names the never type `!` on stable Rust, through the output type of
+/// `fn() -> !` (the type itself is unstable to name directly).
+#[doc(hidden)]
+pub trait FnOutput {
+    /// The function's return type.
+    type Output;
+}
+
+impl<T> FnOutput for fn() -> T {
+    type Output = T;
+}
+
+/// The never type `!`, the output of a future that never completes.
+type Never = <fn() -> ! as FnOutput>::Output;
+
+/// A task that never returns: `async { loop { .. } }`, `async { panic!() }`, or
+/// a `todo!()` stub. Edition 2024 infers `!` as such a block's output, and
+/// edition 2021 checks that `!` would work before it picks `()`; with this impl
+/// both compile.
+impl TaskOutput for Never {
+    type Ok = Never;
+
+    fn into_result(self) -> Result<Never, BoxError> {
+        self
+    }
+}
+
 /// A task's name. `Arc<String>` rather than `Arc<str>`: a thin pointer, one
 /// word less in every task (tokio sizes task allocations in steps of 128 bytes,
 /// so every word can decide the step).
@@ -78,26 +106,29 @@ impl Drop for TaskGuard {
     }
 }
 
+/// How a task's future ended: its output split into value and error (the split
+/// is user code, so it runs under the same panic catch as the poll), or a panic.
+type Outcome<T> = Result<Result<T, BoxError>, Payload>;
+
 impl TaskGuard {
     /// Turns how the task ended into its handle's result, collecting its error
     /// or panic into the group.
-    fn finish<R: TaskOutput>(
-        &self,
-        outcome: Result<R, Payload>,
-        identity: Identity,
-    ) -> TaskResult<R::Ok> {
-        match outcome.map(TaskOutput::into_result) {
+    fn finish<T>(&self, outcome: Outcome<T>, identity: Identity) -> TaskResult<T> {
+        match outcome {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => {
-                let message = error.to_string();
-                self.shared.fail(match Node::error(error) {
+                let node = match Node::error(error) {
                     Node::Leaf(leaf) => Node::Leaf(leaf.with_origin(Origin::task(
                         identity.id,
                         identity.name.map(|name| Arc::from(name.as_str())),
                         identity.location,
                     ))),
                     group => group,
-                });
+                };
+                // A summary, not the error drawn in full: cheap for a deep group,
+                // and it cannot panic, so the error is always collected.
+                let message = summary(&node);
+                self.shared.fail(node);
                 Err(TaskError::Failed(message))
             }
             Err(payload) => {
@@ -105,6 +136,14 @@ impl TaskGuard {
                 Err(TaskError::Panicked)
             }
         }
+    }
+
+    /// Drops what the task still owns of the user's code, catching a panic in its
+    /// `Drop`: such a panic is the task's panic, never lost.
+    fn drop_catching(&self, drop: impl FnOnce()) -> Result<(), ()> {
+        std::panic::catch_unwind(AssertUnwindSafe(drop)).map_err(|payload| {
+            self.shared.panicked(payload);
+        })
     }
 }
 
@@ -117,21 +156,34 @@ pin_project_lite::pin_project! {
     /// an `async fn` because an `async fn` keeps its arguments and the locals they
     /// move into side by side, which doubled the memory of every pending task.
     pub(crate) struct RunTask<F> {
+        // `None` once the task has ended: the task drops the user's future itself,
+        // as soon as it completes, so that a panic in its `Drop` is caught and
+        // becomes the task's panic (tokio would swallow it). When the task is
+        // aborted instead, `drop` below does the same.
+        #[pin]
+        future: Option<F>,
         // Fields drop in declaration order: the user's future before the guard,
         // whose drop counts the task out of its group. So when `run` returns,
         // every task's future has been dropped, whether it finished, failed or
-        // was aborted (tokio drops a finished future only after `poll` returns).
-        #[pin]
-        future: F,
+        // was aborted.
         guard: TaskGuard,
-        // `None` once the task has ended.
         identity: Option<Identity>,
+    }
+
+    impl<F> PinnedDrop for RunTask<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if this.future.is_some() {
+                let mut future = this.future;
+                let _ = this.guard.drop_catching(|| future.set(None));
+            }
+        }
     }
 }
 
 pub(crate) fn run_task<F>(guard: TaskGuard, identity: Identity, future: F) -> RunTask<F> {
     RunTask {
-        future,
+        future: Some(future),
         guard,
         identity: Some(identity),
     }
@@ -146,50 +198,136 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        if this.identity.is_none() {
+        let mut slot = this.future;
+        let Some(future) = slot.as_mut().as_pin_mut() else {
             return Poll::Ready(Err(TaskError::AlreadyTaken)); // polled after completion
-        }
-        let deadline = this.guard.shared.deadline_for_children;
-        let mut future = this.future;
-        let polled = with_ambient_deadline(deadline, || {
-            std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)))
+        };
+        let ambient = this.guard.shared.ambient;
+        let polled = with_ambient(ambient, || {
+            std::panic::catch_unwind(AssertUnwindSafe(|| {
+                future.poll(cx).map(TaskOutput::into_result)
+            }))
         });
         let outcome = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(output)) => Ok(output),
             Err(payload) => Err(payload),
         };
-        match this.identity.take() {
-            Some(identity) => Poll::Ready(this.guard.finish(outcome, identity)),
-            None => Poll::Ready(Err(TaskError::AlreadyTaken)), // checked above
-        }
+        let dropped = this.guard.drop_catching(|| slot.set(None));
+        let Some(identity) = this.identity.take() else {
+            return Poll::Ready(Err(TaskError::AlreadyTaken)); // taken with the future
+        };
+        let result = this.guard.finish(outcome, identity);
+        Poll::Ready(match dropped {
+            Ok(()) => result,
+            Err(()) => Err(TaskError::Panicked),
+        })
     }
 }
 
-/// [`RunTask`] for a group with a limit: waits its turn first. It takes the
-/// whole `RunTask`, so even when aborted before its first poll the user's future
-/// drops before the guard.
-pub(crate) async fn run_limited_task<F>(
-    task: RunTask<F>,
-    limit: Arc<Semaphore>,
-) -> TaskResult<<F::Output as TaskOutput>::Ok>
+/// A limited task's turn: a permit, or its place in the semaphore's queue.
+pub(crate) enum Admission {
+    Admitted(OwnedSemaphorePermit),
+    /// Boxed: tokio's `acquire_owned` future cannot be named, and it must stay
+    /// where it was first polled (it is linked into the semaphore's queue).
+    Queued(Pin<Box<dyn Future<Output = Result<OwnedSemaphorePermit, AcquireError>> + Send>>),
+}
+
+impl Admission {
+    /// Takes a permit if one is free, or queues for one now, at spawn time, so
+    /// that turns are given in spawn order however tokio orders the tasks' first
+    /// polls (tokio's semaphore is fair: first queued, first served).
+    pub(crate) fn queue(limit: &Arc<Semaphore>) -> Admission {
+        if let Ok(permit) = Arc::clone(limit).try_acquire_owned() {
+            return Admission::Admitted(permit);
+        }
+        let mut queued = Box::pin(Arc::clone(limit).acquire_owned());
+        // The first poll links the request into the queue; the task's own polls
+        // replace this waker with theirs.
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        match queued.as_mut().poll(&mut cx) {
+            Poll::Ready(Ok(permit)) => Admission::Admitted(permit),
+            _ => Admission::Queued(queued),
+        }
+    }
+
+    /// Waits for the turn; `None` if the group started cancelling meanwhile (it
+    /// closes the semaphore then), so queued work never starts in a cancelling
+    /// group.
+    fn poll_turn(&mut self, cx: &mut Context<'_>, shared: &Shared) -> Poll<Option<()>> {
+        if let Admission::Queued(queued) = self {
+            match std::task::ready!(queued.as_mut().poll(cx)) {
+                Ok(permit) => *self = Admission::Admitted(permit),
+                Err(_closed) => return Poll::Ready(None),
+            }
+        }
+        Poll::Ready((!shared.soft.is_cancelled()).then_some(()))
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// [`RunTask`] for a group with a limit: waits its turn first, holding the
+    /// permit while it runs. A separate wrapper, so that a group without a limit
+    /// does not pay for it in every task.
+    pub(crate) struct LimitedTask<F> {
+        admission: Option<Admission>,
+        started: bool,
+        #[pin]
+        task: RunTask<F>,
+    }
+}
+
+pub(crate) fn limited_task<F>(task: RunTask<F>, admission: Admission) -> LimitedTask<F> {
+    LimitedTask {
+        admission: Some(admission),
+        started: false,
+        task,
+    }
+}
+
+impl<F> Future for LimitedTask<F>
 where
     F: Future,
     F::Output: TaskOutput,
 {
-    let Ok(_permit) = limit.acquire_owned().await else {
-        return Err(TaskError::Cancelled); // the semaphore is never closed
-    };
-    task.await
+    type Output = TaskResult<<F::Output as TaskOutput>::Ok>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if !*this.started {
+            let Some(admission) = this.admission.as_mut() else {
+                return Poll::Ready(Err(TaskError::Cancelled)); // ended already
+            };
+            let guard = &this.task.guard;
+            if std::task::ready!(admission.poll_turn(cx, &guard.shared)).is_none() {
+                *this.admission = None;
+                return Poll::Ready(Err(TaskError::Cancelled));
+            }
+            *this.started = true;
+        }
+        let result = std::task::ready!(this.task.poll(cx));
+        *this.admission = None; // the next task's turn
+        Poll::Ready(result)
+    }
 }
 
 /// A `spawn_blocking` task. The function comes before the guard, so that if
 /// tokio drops the task unstarted (it was aborted), the function and what it
 /// captured drop before the task counts itself out of its group.
 pub(crate) struct BlockingTask<F> {
-    pub(crate) f: F,
-    pub(crate) guard: TaskGuard,
-    pub(crate) identity: Identity,
+    f: Option<F>,
+    guard: TaskGuard,
+    identity: Option<Identity>,
+}
+
+impl<F> BlockingTask<F> {
+    pub(crate) fn new(f: F, guard: TaskGuard, identity: Identity) -> Self {
+        BlockingTask {
+            f: Some(f),
+            guard,
+            identity: Some(identity),
+        }
+    }
 }
 
 impl<F, R> BlockingTask<F>
@@ -197,20 +335,58 @@ where
     F: FnOnce() -> R,
     R: TaskOutput,
 {
-    /// Waits its turn (with a limit), then runs the function unless the group
-    /// stopped meanwhile.
-    pub(crate) fn run(self) -> TaskResult<R::Ok> {
-        let BlockingTask { f, guard, identity } = self;
-        let shared = Arc::clone(&guard.shared);
-        let permit = match &shared.limit {
-            // The semaphore is never closed, so `acquire` only fails in theory.
-            Some(limit) => shared.runtime.block_on(limit.acquire()).ok().map(Some),
-            None => Some(None),
+    /// Runs the function unless the group stopped meanwhile; `_permit` is its
+    /// turn under a limit, held until it returns.
+    pub(crate) fn run(mut self, _permit: Option<OwnedSemaphorePermit>) -> TaskResult<R::Ok> {
+        let (Some(f), Some(identity)) = (self.f.take(), self.identity.take()) else {
+            return Err(TaskError::AlreadyTaken); // run once, by construction
         };
-        if permit.is_none() || shared.is_stopped() {
-            drop(f); // before the guard, as above
-            return Err(TaskError::Cancelled);
+        if self.guard.shared.is_stopped() {
+            return match self.guard.drop_catching(|| drop(f)) {
+                Ok(()) => Err(TaskError::Cancelled),
+                Err(()) => Err(TaskError::Panicked),
+            };
         }
-        guard.finish(std::panic::catch_unwind(AssertUnwindSafe(f)), identity)
+        // The closure and what it captured drop inside the call, so a panic in
+        // their `Drop` is caught here too.
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| f().into_result()));
+        self.guard.finish(outcome, identity)
+    }
+}
+
+impl<F> Drop for BlockingTask<F> {
+    /// An unstarted task dropped by an abort: its function drops before the
+    /// guard, a panic in its `Drop` caught and kept as the task's panic.
+    fn drop(&mut self) {
+        if let Some(f) = self.f.take() {
+            let _ = self.guard.drop_catching(|| drop(f));
+        }
+    }
+}
+
+/// A blocking task in a group with a limit: waits for its turn as an async
+/// task, holding no thread, then runs on the blocking pool with the permit.
+/// If this wrapper is aborted while the function runs, the function goes on
+/// (a thread cannot be interrupted) and its guard keeps the group open.
+pub(crate) async fn limited_blocking<F, R>(
+    task: BlockingTask<F>,
+    mut admission: Admission,
+) -> TaskResult<R::Ok>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: TaskOutput,
+{
+    let shared = Arc::clone(&task.guard.shared);
+    let turn = std::future::poll_fn(|cx| admission.poll_turn(cx, &shared)).await;
+    let permit = match (turn, admission) {
+        (Some(()), Admission::Admitted(permit)) => Some(permit),
+        _ => return Err(TaskError::Cancelled), // `task` drops its function
+    };
+    let runtime = shared.runtime.clone();
+    drop(shared);
+    match runtime.spawn_blocking(move || task.run(permit)).await {
+        Ok(result) => result,
+        Err(error) if error.is_panic() => Err(TaskError::Panicked),
+        Err(_) => Err(TaskError::Cancelled),
     }
 }

@@ -1,5 +1,5 @@
 //! Timeouts: the [`Timeout`] leaf, and the ambient deadline that lets the
-//! outermost expired deadline win among nested groups (catalogue E7).
+//! outermost expired deadline win among nested groups.
 
 use std::cell::Cell;
 use std::fmt;
@@ -32,41 +32,95 @@ impl fmt::Display for Timeout {
 
 impl std::error::Error for Timeout {}
 
-thread_local! {
-    /// The earliest deadline among the groups whose body or task is being polled
-    /// on this thread right now. Tokio's `timeout` resolves nested expiries
-    /// innermost-first; Python's resolve outermost-first, and so do we: a group
-    /// whose deadline expires when an enclosing one has too stays quiet and lets
-    /// the enclosing group cancel it. (An enclosing deadline that had already
-    /// passed when the group started does not count: see `run`.)
-    static AMBIENT_DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+/// What a group tells the groups nested in it about its deadline: the earliest
+/// deadline among it and its ancestors, and the earliest time one of them will
+/// actually stop its tasks (its deadline plus its grace period).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ambient {
+    pub(crate) deadline: Instant,
+    /// `None`: no enclosing group stops its tasks because of a deadline (its grace
+    /// period is too long to fit in an `Instant`).
+    pub(crate) stop: Option<Instant>,
 }
 
-/// The deadline of the enclosing groups, read when a group starts.
-pub(crate) fn ambient_deadline() -> Option<Instant> {
-    AMBIENT_DEADLINE.with(Cell::get)
-}
-
-/// Runs `poll` with `deadline` as the ambient deadline, restoring the previous one
-/// afterwards, even if `poll` panics.
-pub(crate) fn with_ambient_deadline<R>(deadline: Option<Instant>, poll: impl FnOnce() -> R) -> R {
-    if deadline.is_none() {
-        return poll();
-    }
-    struct Restore(Option<Instant>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            AMBIENT_DEADLINE.with(|cell| cell.set(self.0));
+impl Ambient {
+    /// The ambient deadline for the children of a group with deadline `own` and
+    /// grace period `grace`, inside `enclosing`.
+    pub(crate) fn for_children(
+        own: Option<Instant>,
+        grace: Option<Duration>,
+        enclosing: Option<Ambient>,
+    ) -> Option<Ambient> {
+        let own = own.map(|deadline| Ambient {
+            deadline,
+            stop: deadline.checked_add(grace.unwrap_or_default()),
+        });
+        match (own, enclosing) {
+            (Some(own), Some(enclosing)) => Some(Ambient {
+                deadline: own.deadline.min(enclosing.deadline),
+                stop: earliest(own.stop, enclosing.stop),
+            }),
+            (own, enclosing) => own.or(enclosing),
         }
     }
-    let _restore = Restore(AMBIENT_DEADLINE.with(|cell| cell.replace(deadline)));
+
+    /// Whether an enclosing group is stopping its tasks now, so that a nested
+    /// group whose own deadline passed stays quiet and lets it win: the outermost
+    /// expired deadline wins, as Python's nested timeouts resolve. An enclosing
+    /// group still in its grace period does not stop anything yet, so the nested
+    /// group's own timeout fires as usual.
+    pub(crate) fn is_stopping(ambient: Option<Ambient>, now: Instant) -> bool {
+        ambient.is_some_and(|a| a.stop.is_some_and(|stop| stop <= now))
+    }
+}
+
+thread_local! {
+    /// The deadlines of the groups whose body or task is being polled on this
+    /// thread right now. Tokio's `timeout` resolves nested expiries
+    /// innermost-first; Python's resolve outermost-first, and so do we: a group
+    /// whose deadline expires when an enclosing one is stopping its tasks stays
+    /// quiet and lets the enclosing group cancel it.
+    static AMBIENT: Cell<Option<Ambient>> = const { Cell::new(None) };
+}
+
+/// The deadlines of the enclosing groups, read when a group starts.
+pub(crate) fn ambient() -> Option<Ambient> {
+    AMBIENT.with(Cell::get)
+}
+
+/// Runs `poll` with `ambient` as the ambient deadline, restoring the previous one
+/// afterwards, even if `poll` panics.
+pub(crate) fn with_ambient<R>(ambient: Option<Ambient>, poll: impl FnOnce() -> R) -> R {
+    if ambient.is_none() {
+        return poll();
+    }
+    struct Restore(Option<Ambient>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            AMBIENT.with(|cell| cell.set(self.0));
+        }
+    }
+    let _restore = Restore(AMBIENT.with(|cell| cell.replace(ambient)));
     poll()
 }
 
-/// The earlier of two optional deadlines.
+/// The earlier of two optional instants.
 pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
+}
+
+/// `now + timeout`, or `None` when that is too far to fit in an `Instant` or to
+/// give tokio's timer (which adds to it): such a timeout never fires.
+pub(crate) fn deadline_after(now: Instant, timeout: Duration) -> Option<Instant> {
+    clamp_far_future(now.checked_add(timeout)?, now)
+}
+
+/// A deadline further than a hundred years away never fires, and is dropped
+/// rather than handed to tokio's timer, whose arithmetic could overflow.
+pub(crate) fn clamp_far_future(deadline: Instant, now: Instant) -> Option<Instant> {
+    const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    (deadline.saturating_duration_since(now) < FAR).then_some(deadline)
 }
