@@ -15,12 +15,18 @@ mod errors;
 mod group;
 mod handle;
 mod leaf;
+mod live;
 mod origin;
+mod registry;
 mod run;
 mod shared;
 mod summary;
+mod sync;
 mod task;
 mod timeout;
+
+#[cfg(all(test, taskgroup_loom))]
+mod model_check;
 
 pub use any_error::{AnyError, BoxError};
 pub use builder::Builder;

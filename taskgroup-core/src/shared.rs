@@ -3,79 +3,33 @@
 
 use std::any::Any;
 use std::borrow::Cow;
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::task::AtomicWaker;
-use slab::Slab;
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::live::LiveCount;
+use crate::registry::{TaskKey, Tasks};
+use crate::sync::{lock, AtomicBool, Mutex, Ordering};
 use crate::timeout::Ambient;
 use crate::{ErrorGroup, Node, TASK_GROUP_MESSAGE};
-
-/// Set in [`Shared::live`] once the group refuses new tasks (cancelling or finished).
-const CLOSED: usize = 1 << (usize::BITS - 1);
 
 /// A panic payload, as `catch_unwind` gives it.
 pub(crate) type Payload = Box<dyn Any + Send + 'static>;
 
-/// A task's slot in its group's registry; 32 bits keep the task small.
-pub(crate) type TaskKey = u32;
-
-/// A running task's entry in the group's registry.
-enum Registration {
-    /// Reserved; the task is being spawned.
-    Spawning,
-    /// The task ended before its spawner filled the slot; the spawner frees it.
-    Ended,
-    Running(AbortHandle),
-}
-
-/// The group's registry: the running tasks, to stop them, and the tasks that
-/// ended but whose outcome tokio may not have stored yet.
-///
-/// A task counts itself out of the group as its future is dropped, and tokio
-/// stores its output just after, on the same thread. So when the count reaches
-/// zero, a task that ended on another worker may be a few instructions short of
-/// having its outcome readable. `run` returns only once every ended task is
-/// complete in tokio's eyes, so that after `run` every handle can give its
-/// outcome at once; the handles themselves never wait.
-#[derive(Default)]
-struct Registry {
-    tasks: Slab<Registration>,
-    /// Oldest first; swept as tasks end, so it holds only the last few.
-    ending: VecDeque<AbortHandle>,
-}
-
-impl Registry {
-    /// Keeps `task` until tokio has stored its outcome, dropping the older
-    /// entries that are complete.
-    fn ending(&mut self, task: AbortHandle) {
-        while self.ending.front().is_some_and(AbortHandle::is_finished) {
-            self.ending.pop_front();
-        }
-        self.ending.push_back(task);
-    }
-}
-
 pub(crate) struct Shared {
     pub(crate) name: Option<Arc<str>>,
-    /// Running units (the body counts as one) in the low bits, [`CLOSED`] on top:
-    /// one atomic, so a spawn and the group's decision to finish cannot race.
-    live: AtomicUsize,
+    /// Running units (the body counts as one), and whether spawns are refused.
+    live: LiveCount,
     /// Wakes the `run` future: when the count reaches zero, and on cancellation.
     pub(crate) waker: AtomicWaker,
     /// Fires first on cancellation: what `TaskGroup::cancelled` waits for.
     pub(crate) soft: CancellationToken,
-    /// Set when tasks must stop; read without the registry's lock by the body's poll.
-    stopped: AtomicBool,
-    /// Abort handles of the running tasks, to stop them. A slot is reserved before
-    /// the task is spawned (the task needs its key) and filled right after.
-    registry: Mutex<Registry>,
+    /// Abort handles of the running tasks, to stop them, and whether they were.
+    tasks: Tasks<AbortHandle>,
     pub(crate) grace: Option<Duration>,
     pub(crate) supervise: bool,
     pub(crate) limit: Option<Arc<Semaphore>>,
@@ -85,12 +39,6 @@ pub(crate) struct Shared {
     errors: Mutex<Vec<Node>>,
     panic: Mutex<Option<Payload>>,
     finished: AtomicBool,
-}
-
-/// Locks a mutex whose data stays consistent even if a holder panicked (every
-/// critical section here is a single push or take).
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 pub(crate) struct Config {
@@ -105,11 +53,10 @@ impl Shared {
     pub(crate) fn new(config: Config, runtime: tokio::runtime::Handle) -> Self {
         Shared {
             name: config.name,
-            live: AtomicUsize::new(1), // the body
+            live: LiveCount::new(), // the body
             waker: AtomicWaker::new(),
             soft: CancellationToken::new(),
-            stopped: AtomicBool::new(false),
-            registry: Mutex::new(Registry::default()),
+            tasks: Tasks::new(),
             grace: config.grace,
             supervise: config.supervise,
             // More permits than tokio's semaphore holds is no limit at all: that
@@ -128,42 +75,30 @@ impl Shared {
 
     /// Counts a new task in, unless the group is closed.
     pub(crate) fn try_enter(&self) -> bool {
-        let before = self.live.fetch_add(1, Ordering::AcqRel);
-        if before & CLOSED == 0 {
-            return true;
-        }
-        self.leave();
-        false
+        self.live.try_enter()
     }
 
     /// Counts a task (or the body) out, waking the group when none is left.
     pub(crate) fn leave(&self) {
-        let before = self.live.fetch_sub(1, Ordering::AcqRel);
-        if before & !CLOSED == 1 {
+        if self.live.leave() {
             self.waker.wake();
         }
     }
 
     /// Closes the group if nothing runs any more; `true` once it is finished.
     pub(crate) fn try_finish(&self) -> bool {
-        let now = self.live.load(Ordering::Acquire);
-        now & !CLOSED == 0
-            && (now == CLOSED
-                || self
-                    .live
-                    .compare_exchange(0, CLOSED, Ordering::AcqRel, Ordering::Acquire)
-                    .is_ok())
+        self.live.try_finish()
     }
 
     /// Whether spawns are refused.
     pub(crate) fn is_closed(&self) -> bool {
-        self.live.load(Ordering::Acquire) & CLOSED != 0
+        self.live.is_closed()
     }
 
     /// Starts cancelling: no more spawns, cooperative signal now, and the stop
     /// now or (with a grace period) when the `run` future's grace timer fires.
     pub(crate) fn cancel(&self) {
-        self.live.fetch_or(CLOSED, Ordering::AcqRel);
+        self.live.close();
         self.soft.cancel();
         self.close_queue();
         if self.grace.is_none() {
@@ -174,7 +109,7 @@ impl Shared {
 
     /// Stops everything at once (a panic, or the `run` future dropped).
     pub(crate) fn abort(&self) {
-        self.live.fetch_or(CLOSED, Ordering::AcqRel);
+        self.live.close();
         self.soft.cancel();
         self.close_queue();
         self.stop();
@@ -192,81 +127,32 @@ impl Shared {
     /// Aborts every task: each is dropped at its next poll (blocking tasks that
     /// started run to the end).
     pub(crate) fn stop(&self) {
-        let tasks = {
-            let mut registry = lock(&self.registry);
-            // Under the lock, so a task registered after this sees the flag.
-            self.stopped.store(true, Ordering::Release);
-            // Nobody needs the slots after a stop (late registrations see the
-            // flag), so take them and abort outside the lock: the aborted tasks,
-            // ending all at once, then never wait for it.
-            std::mem::take(&mut registry.tasks)
-        };
-        let mut aborted = Vec::with_capacity(tasks.len());
-        for (_, registration) in tasks {
-            if let Registration::Running(task) = registration {
-                task.abort();
-                aborted.push(task);
-            }
-        }
-        // Kept until tokio has stored their outcomes (see `Registry`).
-        lock(&self.registry).ending.extend(aborted);
+        self.tasks.stop();
     }
 
-    /// Whether tokio has stored the outcome of every task that ended; checked
-    /// once the count is zero, so no task is added meanwhile.
+    /// Whether the runtime has stored every ended task's outcome.
     pub(crate) fn outcomes_stored(&self) -> bool {
-        let mut registry = lock(&self.registry);
-        registry.ending.retain(|task| !task.is_finished());
-        registry.ending.is_empty()
+        self.tasks.outcomes_stored()
     }
 
     /// Whether tasks must stop (the body too).
     pub(crate) fn is_stopped(&self) -> bool {
-        self.stopped.load(Ordering::Acquire)
+        self.tasks.is_stopped()
     }
 
     /// Reserves a registry slot for a task about to be spawned.
     pub(crate) fn reserve(&self) -> TaskKey {
-        // Four billion tasks running at once in one group is beyond any memory.
-        lock(&self.registry).tasks.insert(Registration::Spawning) as TaskKey
+        self.tasks.reserve()
     }
 
-    /// Fills a task's slot once it is spawned, or frees it if the task already ended.
+    /// Fills a task's slot once it is spawned (see [`Tasks::register`]).
     pub(crate) fn register(&self, key: TaskKey, task: AbortHandle) {
-        let key = key as usize;
-        let mut registry = lock(&self.registry);
-        if self.is_stopped() {
-            task.abort(); // the registry was emptied by `stop`
-            registry.ending.push_back(task);
-        } else if matches!(registry.tasks.get(key), Some(Registration::Ended)) {
-            registry.tasks.remove(key);
-            registry.ending(task);
-        } else if let Some(slot) = registry.tasks.get_mut(key) {
-            *slot = Registration::Running(task);
-        }
+        self.tasks.register(key, task);
     }
 
-    /// Frees a task's slot as it ends (or marks it for its spawner to free).
+    /// Frees a task's slot as it ends.
     pub(crate) fn deregister(&self, key: TaskKey) {
-        // After a stop the registry is empty: skip the lock that thousands of
-        // tasks ending at once would otherwise queue on.
-        if self.is_stopped() {
-            return;
-        }
-        let key = key as usize;
-        let mut registry = lock(&self.registry);
-        if self.is_stopped() {
-            return; // stopped while we waited for the lock
-        }
-        match registry.tasks.get_mut(key) {
-            Some(slot @ Registration::Spawning) => *slot = Registration::Ended,
-            Some(Registration::Running(_)) => {
-                if let Registration::Running(task) = registry.tasks.remove(key) {
-                    registry.ending(task);
-                }
-            }
-            Some(Registration::Ended) | None => {}
-        }
+        self.tasks.deregister(key);
     }
 
     /// Collects a task's error; the first one cancels the group unless it supervises.
@@ -290,7 +176,7 @@ impl Shared {
 
     /// Marks the group finished: later spawns are refused as `Finished`.
     pub(crate) fn mark_finished(&self) {
-        self.live.fetch_or(CLOSED, Ordering::AcqRel);
+        self.live.close();
         self.finished.store(true, Ordering::Release);
     }
 

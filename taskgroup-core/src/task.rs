@@ -11,7 +11,8 @@ use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 
 use crate::any_error::box_error;
 use crate::handle::TaskResult;
-use crate::shared::{Payload, Shared, TaskKey};
+use crate::registry::TaskKey;
+use crate::shared::{Payload, Shared};
 use crate::summary::summary;
 use crate::timeout::with_ambient;
 use crate::{BoxError, Node, Origin, TaskError, TaskId};

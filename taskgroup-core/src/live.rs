@@ -1,0 +1,74 @@
+//! [`LiveCount`]: how many units of a group are running, and whether it still
+//! takes new ones.
+//!
+//! The lifecycle of a group, as its shared state sees it:
+//!
+//! ```text
+//!  open ──cancel()──► cancelling ──grace over / no grace──► stopped
+//!   │                     │                                   │
+//!   │   count reaches 0   │   count reaches 0                 │ count reaches 0
+//!   └─────────────────────┴────────────────► finished ◄───────┘
+//! ```
+//!
+//! - *open*: spawns are counted in.
+//! - *cancelling* ([`close`](LiveCount::close), the cancellation token fired):
+//!   spawns are refused, tasks see `tg.cancelled()` and have the grace period.
+//! - *stopped* (the registry's flag): every task is aborted, the body dropped.
+//! - *finished*: nothing runs; `run` returns once every outcome is stored.
+//!
+//! "Closed" (spawns refused) covers the last three. It lives in the top bit of
+//! the same atomic as the count, so a spawn and the group's decision to finish
+//! cannot race: a spawn either counts itself in before the group sees zero, or
+//! sees the bit and is refused.
+
+use crate::sync::{AtomicUsize, Ordering};
+
+/// Set once the group refuses new units (cancelling or finished).
+const CLOSED: usize = 1 << (usize::BITS - 1);
+
+/// Running units (the body counts as one) in the low bits, [`CLOSED`] on top.
+pub(crate) struct LiveCount(AtomicUsize);
+
+impl LiveCount {
+    /// A count holding the body.
+    pub(crate) fn new() -> Self {
+        LiveCount(AtomicUsize::new(1))
+    }
+
+    /// Counts a new unit in, unless the group is closed.
+    pub(crate) fn try_enter(&self) -> bool {
+        let before = self.0.fetch_add(1, Ordering::AcqRel);
+        if before & CLOSED == 0 {
+            return true;
+        }
+        self.leave();
+        false
+    }
+
+    /// Counts a unit out; `true` when it was the last one (wake the group).
+    pub(crate) fn leave(&self) -> bool {
+        let before = self.0.fetch_sub(1, Ordering::AcqRel);
+        before & !CLOSED == 1
+    }
+
+    /// Closes the group if nothing runs any more; `true` once it is finished.
+    pub(crate) fn try_finish(&self) -> bool {
+        let now = self.0.load(Ordering::Acquire);
+        now & !CLOSED == 0
+            && (now == CLOSED
+                || self
+                    .0
+                    .compare_exchange(0, CLOSED, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok())
+    }
+
+    /// Refuses new units from now on.
+    pub(crate) fn close(&self) {
+        self.0.fetch_or(CLOSED, Ordering::AcqRel);
+    }
+
+    /// Whether new units are refused.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.0.load(Ordering::Acquire) & CLOSED != 0
+    }
+}

@@ -1,0 +1,165 @@
+//! [`Tasks`]: a group's registry of its running tasks, to stop them, and of the
+//! tasks that ended but whose outcome the runtime may not have stored yet.
+//!
+//! A task counts itself out of its group as its future is dropped, and tokio
+//! stores its output just after, on the same thread. So when the count reaches
+//! zero, a task that ended on another worker may be a few instructions short of
+//! having its outcome readable. `run` returns only once every ended task is
+//! complete in tokio's eyes ([`Tasks::outcomes_stored`]), so that after `run`
+//! every handle gives its outcome at once, and the handles never wait.
+
+use std::collections::VecDeque;
+
+use slab::Slab;
+
+use crate::sync::{lock, AtomicBool, Mutex, Ordering};
+
+/// A task's slot in its group's registry; 32 bits keep the task small.
+pub(crate) type TaskKey = u32;
+
+/// What the registry needs of a running task: tokio's `AbortHandle`, or a stub
+/// in the model checks.
+pub(crate) trait TaskControl {
+    /// Stops the task at its next poll.
+    fn abort(&self);
+    /// Whether the runtime has stored the task's outcome.
+    fn is_finished(&self) -> bool;
+}
+
+impl TaskControl for tokio::task::AbortHandle {
+    fn abort(&self) {
+        tokio::task::AbortHandle::abort(self);
+    }
+
+    fn is_finished(&self) -> bool {
+        tokio::task::AbortHandle::is_finished(self)
+    }
+}
+
+/// A task's entry in the registry.
+enum Registration<H> {
+    /// Reserved; the task is being spawned.
+    Spawning,
+    /// The task ended before its spawner filled the slot; the spawner frees it.
+    Ended,
+    Running(H),
+}
+
+struct Registry<H> {
+    tasks: Slab<Registration<H>>,
+    /// Ended tasks, oldest first; swept as tasks end, so it holds only the last
+    /// few (and, after a stop, the aborted ones).
+    ending: VecDeque<H>,
+}
+
+impl<H: TaskControl> Registry<H> {
+    /// Keeps `task` until the runtime has stored its outcome, dropping the
+    /// older entries that are complete.
+    fn ending(&mut self, task: H) {
+        while self.ending.front().is_some_and(H::is_finished) {
+            self.ending.pop_front();
+        }
+        self.ending.push_back(task);
+    }
+}
+
+/// The registry and the flag that says its tasks were stopped.
+pub(crate) struct Tasks<H> {
+    registry: Mutex<Registry<H>>,
+    /// Set (under the lock) when tasks must stop; read without the lock by the
+    /// body's poll and by ending tasks.
+    stopped: AtomicBool,
+}
+
+impl<H: TaskControl> Tasks<H> {
+    pub(crate) fn new() -> Self {
+        Tasks {
+            registry: Mutex::new(Registry {
+                tasks: Slab::new(),
+                ending: VecDeque::new(),
+            }),
+            stopped: AtomicBool::new(false),
+        }
+    }
+
+    /// Reserves a slot for a task about to be spawned (the task needs its key).
+    pub(crate) fn reserve(&self) -> TaskKey {
+        // Four billion tasks running at once in one group is beyond any memory.
+        lock(&self.registry).tasks.insert(Registration::Spawning) as TaskKey
+    }
+
+    /// Fills a task's slot once it is spawned, or frees it if the task already
+    /// ended; aborts it if the tasks were stopped meanwhile.
+    pub(crate) fn register(&self, key: TaskKey, task: H) {
+        let key = key as usize;
+        let mut registry = lock(&self.registry);
+        if self.is_stopped() {
+            task.abort(); // the slots were emptied by `stop`
+            registry.ending.push_back(task);
+        } else if matches!(registry.tasks.get(key), Some(Registration::Ended)) {
+            registry.tasks.remove(key);
+            registry.ending(task);
+        } else if let Some(slot) = registry.tasks.get_mut(key) {
+            *slot = Registration::Running(task);
+        }
+    }
+
+    /// Frees a task's slot as it ends (or marks it for its spawner to free).
+    pub(crate) fn deregister(&self, key: TaskKey) {
+        // After a stop the slots are empty: skip the lock that thousands of
+        // tasks ending at once would otherwise queue on.
+        if self.is_stopped() {
+            return;
+        }
+        let key = key as usize;
+        let mut registry = lock(&self.registry);
+        if self.is_stopped() {
+            return; // stopped while we waited for the lock
+        }
+        match registry.tasks.get_mut(key) {
+            Some(slot @ Registration::Spawning) => *slot = Registration::Ended,
+            Some(Registration::Running(_)) => {
+                if let Registration::Running(task) = registry.tasks.remove(key) {
+                    registry.ending(task);
+                }
+            }
+            Some(Registration::Ended) | None => {}
+        }
+    }
+
+    /// Aborts every task: each is dropped at its next poll (blocking tasks that
+    /// started run to the end).
+    pub(crate) fn stop(&self) {
+        let tasks = {
+            let mut registry = lock(&self.registry);
+            // Under the lock, so a task registered after this sees the flag.
+            self.stopped.store(true, Ordering::Release);
+            // Nobody needs the slots after a stop (late registrations see the
+            // flag), so take them and abort outside the lock: the aborted tasks,
+            // ending all at once, then never wait for it.
+            std::mem::take(&mut registry.tasks)
+        };
+        let mut aborted = Vec::with_capacity(tasks.len());
+        for (_, registration) in tasks {
+            if let Registration::Running(task) = registration {
+                task.abort();
+                aborted.push(task);
+            }
+        }
+        // Kept until the runtime has stored their outcomes.
+        lock(&self.registry).ending.extend(aborted);
+    }
+
+    /// Whether tasks must stop (the body too).
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
+    /// Whether the runtime has stored the outcome of every task that ended;
+    /// asked once the live count is zero, so no task is added meanwhile.
+    pub(crate) fn outcomes_stored(&self) -> bool {
+        let mut registry = lock(&self.registry);
+        registry.ending.retain(|task| !task.is_finished());
+        registry.ending.is_empty()
+    }
+}
