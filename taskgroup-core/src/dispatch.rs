@@ -407,7 +407,7 @@ impl<V> ExceptStar<V> {
     }
 
     /// Runs `handler` with the pending leaves of type `T`, if there are any.
-    #[must_use]
+    #[must_use = "the dispatch comes back for the next arm and `finish`, which says what escapes"]
     pub fn arm<T, F>(mut self, handler: F) -> Self
     where
         T: Error + Send + Sync + 'static,
@@ -421,7 +421,7 @@ impl<V> ExceptStar<V> {
     }
 
     /// Runs `handler` with the pending leaves for which `pred` is true, if any.
-    #[must_use]
+    #[must_use = "the dispatch comes back for the next arm and `finish`, which says what escapes"]
     pub fn arm_by<P, F>(mut self, pred: P, handler: F) -> Self
     where
         P: FnMut(&AnyError) -> bool,
@@ -435,7 +435,7 @@ impl<V> ExceptStar<V> {
     }
 
     /// Runs `handler` with every pending leaf, if any (the catch-all).
-    #[must_use]
+    #[must_use = "the dispatch comes back for the next arm and `finish`, which says what escapes"]
     pub fn arm_all<F>(mut self, handler: F) -> Self
     where
         F: FnOnce(ErrorGroup) -> Result<V, Raise>,
