@@ -497,15 +497,30 @@ impl<E> ErrorGroup<E> {
         let mut stack: Vec<Frame<E, U>> = vec![open(self)];
         loop {
             let top = stack.last_mut().expect("the root frame is popped last");
-            match top.rest.next() {
-                Some(Node::Leaf(leaf)) => match f(leaf) {
-                    Ok(leaf) => {
-                        top.taken_leaves += 1;
-                        top.taken.push(Node::Leaf(leaf));
-                    }
-                    Err(leaf) => top.kept.push(Node::Leaf(leaf)),
-                },
-                Some(Node::Group(group)) => stack.push(open(group)),
+            // The leaves of one group in a tight loop, on locals: a flat group of
+            // thousands of leaves splits as fast as a `Vec` partitions.
+            let Frame {
+                rest,
+                taken,
+                kept,
+                taken_leaves,
+                ..
+            } = top;
+            let nested = loop {
+                match rest.next() {
+                    Some(Node::Leaf(leaf)) => match f(leaf) {
+                        Ok(leaf) => {
+                            *taken_leaves += 1;
+                            taken.push(Node::Leaf(leaf));
+                        }
+                        Err(leaf) => kept.push(Node::Leaf(leaf)),
+                    },
+                    Some(Node::Group(group)) => break Some(group),
+                    None => break None,
+                }
+            };
+            match nested {
+                Some(group) => stack.push(open(group)),
                 None => {
                     let Frame {
                         message,
