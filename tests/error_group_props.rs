@@ -1,17 +1,21 @@
-//! Property tests for DESIGN.md §9, "no error lost, none duplicated". Over random trees
-//! (depth ≤ 4, 1–4 children per group) and random arm lists, `split`, `subgroup` and the
-//! except* dispatch keep every leaf exactly once and in order. They also keep the shape
+//! Property tests for "no error lost, none duplicated". Over random trees (depth ≤ 4,
+//! 1–4 children per group) and random arm lists, `split`, `subgroup` and the except*
+//! dispatch keep every leaf exactly once and in order. They also keep the shape
 //! (messages, notes, nesting, singleton branches) of every branch they keep.
 //!
 //! Each property compares the library against a small model: `project` is PEP 654's
-//! split written over plain data, and `model_dispatch` is DESIGN.md rules 4.1–4.6.
+//! split written over plain data, and `model_dispatch` is PEP 654's except* (first
+//! matching arm takes a leaf, raised errors then the unhandled rest escape in a group
+//! `""`, a bare re-raise merges back into the original shape), plus the one rule of
+//! hand-written dispatch: an arm that takes errors and never settles raises an
+//! `UnsettledArm` in their place.
 
 use std::collections::HashSet;
 use std::error::Error;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use taskgroup::{AnyError, ErrorGroup, ExceptStar, Leaf, Node, Raise};
+use taskgroup::{AnyError, ErrorGroup, ExceptStar, Leaf, Node, Raise, UnsettledArm};
 
 mod common;
 
@@ -24,7 +28,12 @@ enum Color {
     Red,
     Green,
     Blue,
+    /// An `UnsettledArm` leaf, raised by the dispatch (never generated).
+    Unsettled,
 }
+
+/// The id every `UnsettledArm` leaf has in the model, above any other id.
+const UNSETTLED_ID: u32 = 2000;
 
 trait ColorError: Error + Send + Sync + 'static {
     const COLOR: Color;
@@ -54,6 +63,7 @@ fn new_error(color: Color, id: u32) -> AnyError {
         Color::Red => AnyError::new(Red(id)),
         Color::Green => AnyError::new(Green(id)),
         Color::Blue => AnyError::new(Blue(id)),
+        Color::Unsettled => AnyError::new(UnsettledArm),
     }
 }
 
@@ -61,10 +71,13 @@ fn color_and_id(e: &AnyError) -> (Color, u32) {
     fn as_color<T: ColorError>(e: &AnyError) -> Option<(Color, u32)> {
         e.downcast_ref::<T>().map(|leaf| (T::COLOR, leaf.id()))
     }
+    if e.is::<UnsettledArm>() {
+        return (Color::Unsettled, UNSETTLED_ID);
+    }
     as_color::<Red>(e)
         .or_else(|| as_color::<Green>(e))
         .or_else(|| as_color::<Blue>(e))
-        .expect("every leaf is a colour error")
+        .expect("every leaf is a colour error or an unsettled arm")
 }
 
 // ---------------------------------------------------------------------------
@@ -300,6 +313,7 @@ proptest! {
             Color::Red => check_typed_split::<Red>(&tree)?,
             Color::Green => check_typed_split::<Green>(&tree)?,
             Color::Blue => check_typed_split::<Blue>(&tree)?,
+            Color::Unsettled => unreachable!("trees hold generated colours"),
         }
     }
 
@@ -311,6 +325,7 @@ proptest! {
             Color::Red => check_typed_subgroup::<Red>(&tree)?,
             Color::Green => check_typed_subgroup::<Green>(&tree)?,
             Color::Blue => check_typed_subgroup::<Blue>(&tree)?,
+            Color::Unsettled => unreachable!("trees hold generated colours"),
         }
     }
 }
@@ -347,6 +362,9 @@ enum Action {
     Reraise,
     /// Raises the received group as a new error (`raise e`).
     NamedReraise,
+    /// Takes the errors and never calls `settle`: they are dropped, and an
+    /// `UnsettledArm` leaf is raised in their place.
+    Unsettled,
 }
 
 /// Ids of leaves raised in arms start here, well above any tree leaf.
@@ -363,27 +381,32 @@ fn arm() -> impl Strategy<Value = (Matcher, Action)> {
         Just(Action::RaiseNew),
         Just(Action::Reraise),
         Just(Action::NamedReraise),
+        Just(Action::Unsettled),
     ];
     (matcher, action)
 }
 
-fn act<E>(action: Action, index: usize, eg: ErrorGroup<E>) -> Result<(), Raise>
+/// The arm's outcome, or `None` for an arm that never settles.
+fn act<E>(action: Action, index: usize, eg: ErrorGroup<E>) -> Option<Result<(), Raise>>
 where
     ErrorGroup<E>: Error + Send + Sync + 'static,
     ErrorGroup: From<ErrorGroup<E>>,
 {
-    match action {
+    Some(match action {
         Action::Nothing => Ok(()),
         Action::RaiseNew => Err(Raise::from(Blue(RAISED_ID + index as u32))),
         Action::Reraise => eg.reraise(),
         Action::NamedReraise => Err(Raise::from(eg)),
-    }
+        Action::Unsettled => return None,
+    })
 }
 
 fn typed_arm<T: ColorError>(d: &mut ExceptStar<()>, action: Action, index: usize) -> Option<Tree> {
     let eg = d.take::<T>()?;
     let received = typed_model(&eg);
-    d.settle(act(action, index, eg));
+    if let Some(outcome) = act(action, index, eg) {
+        d.settle(outcome);
+    }
     Some(received)
 }
 
@@ -397,11 +420,14 @@ fn run_arm(
         Matcher::Typed(Color::Red) => return typed_arm::<Red>(d, *action, index),
         Matcher::Typed(Color::Green) => return typed_arm::<Green>(d, *action, index),
         Matcher::Typed(Color::Blue) => return typed_arm::<Blue>(d, *action, index),
+        Matcher::Typed(Color::Unsettled) => unreachable!("arms match generated colours"),
         Matcher::Colors(_) => d.take_by(|e| matcher.matches(color_and_id(e).0))?,
         Matcher::All => d.take_all()?,
     };
     let received = any_model(&eg);
-    d.settle(act(*action, index, eg));
+    if let Some(outcome) = act(*action, index, eg) {
+        d.settle(outcome);
+    }
     Some(received)
 }
 
@@ -413,7 +439,26 @@ fn empty_group(children: Vec<Tree>) -> Tree {
     }
 }
 
-/// DESIGN.md rules 4.1–4.6 over the model: what each arm receives, and what escapes.
+/// The note on the `UnsettledArm` leaf raised for an arm that dropped `taken` errors.
+fn unsettled_note(taken: usize) -> String {
+    let plural = if taken == 1 { "" } else { "s" };
+    format!("the arm took {taken} error{plural} and neither handled nor raised them")
+}
+
+/// except* over the model: what each arm receives, and what escapes.
+///
+/// Arms run in order; each takes every pending leaf it matches and runs only if it
+/// took one. What it does with them:
+/// - `Nothing`: handled; `RaiseNew`: handled, and a new leaf is raised;
+/// - `Reraise`: they go back to the rest, in their original places;
+/// - `NamedReraise`: the group it received is raised as it is;
+/// - `Unsettled`: dropped, and an `UnsettledArm` leaf, noting how many, is raised in
+///   their place, at the arm's position among the raised errors.
+///
+/// What escapes: nothing if nothing was raised and the rest is empty; the rest alone
+/// (original shape) if nothing was raised; the one raised group alone, or a raised
+/// leaf in `""`, if the rest is empty; otherwise `""` holding everything raised, in arm
+/// order, then the rest.
 fn model_dispatch(tree: &Tree, arms: &[(Matcher, Action)]) -> (Vec<Option<Tree>>, Option<Tree>) {
     let mut pending: Vec<(Color, u32)> = leaves(tree);
     let mut reraised: HashSet<u32> = HashSet::new();
@@ -436,6 +481,11 @@ fn model_dispatch(tree: &Tree, arms: &[(Matcher, Action)]) -> (Vec<Option<Tree>>
             }),
             (Action::Reraise, _) => reraised.extend(&taken),
             (Action::NamedReraise, Some(group)) => raised.push(group.clone()),
+            (Action::Unsettled, _) => raised.push(Tree::Leaf {
+                color: Color::Unsettled,
+                id: UNSETTLED_ID,
+                notes: vec![unsettled_note(taken.len())],
+            }),
         }
         received.push(got);
     }
@@ -471,21 +521,49 @@ proptest! {
         prop_assert_eq!(&outcome, &want_outcome);
 
         // The invariant itself: each original leaf is handled by exactly one arm (one that
-        // did not give it back) or escapes exactly once.
+        // settled without giving it back), escapes exactly once, or was dropped by an
+        // arm that never settled, which then escapes as exactly one `UnsettledArm` leaf
+        // whose note counts what it dropped.
         let mut seen: Vec<u32> = Vec::new();
+        let mut dropped_by_arm: Vec<usize> = Vec::new();
         for (got, (_, action)) in received.iter().zip(&arms) {
-            if matches!(action, Action::Nothing | Action::RaiseNew) {
-                seen.extend(ids(got.as_ref()));
+            match action {
+                Action::Nothing | Action::RaiseNew => seen.extend(ids(got.as_ref())),
+                Action::Unsettled if got.is_some() => {
+                    let dropped = ids(got.as_ref());
+                    dropped_by_arm.push(dropped.len());
+                    seen.extend(dropped);
+                }
+                _ => {}
             }
         }
         let escaped = ids(outcome.as_ref());
         seen.extend(escaped.iter().filter(|&&id| id < RAISED_ID));
         seen.sort_unstable();
         prop_assert_eq!(seen, ids(Some(&tree)), "a leaf was lost or duplicated");
-        let raised = escaped.iter().filter(|&&id| id >= RAISED_ID).count();
+        let raised = escaped.iter().filter(|&&id| (RAISED_ID..UNSETTLED_ID).contains(&id)).count();
         let raising_arms = received.iter().zip(&arms)
             .filter(|(got, (_, action))| got.is_some() && matches!(action, Action::RaiseNew))
             .count();
         prop_assert_eq!(raised, raising_arms, "each raised error escapes once");
+        let unsettled_notes: Vec<String> = outcome
+            .as_ref()
+            .map(unsettled_leaves)
+            .unwrap_or_default();
+        let want_notes: Vec<String> = dropped_by_arm.into_iter().map(unsettled_note).collect();
+        prop_assert_eq!(unsettled_notes, want_notes, "each unsettled arm escapes once, with its count");
+    }
+}
+
+/// The notes of the `UnsettledArm` leaves of `tree`, in order.
+fn unsettled_leaves(tree: &Tree) -> Vec<String> {
+    match tree {
+        Tree::Leaf {
+            color: Color::Unsettled,
+            notes,
+            ..
+        } => notes.clone(),
+        Tree::Leaf { .. } => Vec::new(),
+        Tree::Group { children, .. } => children.iter().flat_map(unsettled_leaves).collect(),
     }
 }

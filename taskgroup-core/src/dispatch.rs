@@ -46,7 +46,7 @@ where
 {
     /// Gives the group back to the except* dispatch it came from, as Python's bare
     /// `raise` does: its leaves merge with the unhandled rest into one copy of the
-    /// original tree (DESIGN.md rule 4.5). Use it as `eg.reraise()?` in an arm.
+    /// original tree, with the same messages and nesting. Use it as `eg.reraise()?` in an arm.
     ///
     /// Raising the group as a new error instead (`Err(eg)?`, Python's `raise e`)
     /// nests it as one child of the combined group.
@@ -59,9 +59,24 @@ where
     }
 }
 
-/// The error [`ExceptStar::finish`] reports when an arm took errors with
-/// [`ExceptStar::take`] (or its siblings) and never called [`ExceptStar::settle`],
-/// so there is neither a value nor an error to return.
+/// The error raised in place of the errors an arm took with [`ExceptStar::take`]
+/// (or its siblings) when the arm never called [`ExceptStar::settle`]: raised when
+/// the next arm takes errors, or at [`ExceptStar::finish`]. It escapes with the
+/// rest, so an arm that forgets to settle never loses errors silently.
+///
+/// # Examples
+///
+/// ```
+/// use std::fmt;
+/// use taskgroup_core::{ErrorGroup, ExceptStar, UnsettledArm};
+///
+/// let eg = ErrorGroup::from_errors("work", [fmt::Error])?;
+/// let mut dispatch = ExceptStar::new(Err::<(), _>(eg));
+/// let _dropped = dispatch.take::<fmt::Error>(); // and no `settle`
+/// let escaped = dispatch.finish().unwrap_err();
+/// assert!(escaped.contains::<UnsettledArm>());
+/// # Ok::<(), taskgroup_core::EmptyGroupError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnsettledArm;
 
@@ -75,69 +90,90 @@ impl fmt::Display for UnsettledArm {
 
 impl Error for UnsettledArm {}
 
-/// The tree of the original error with its leaves taken out: slots are numbered
-/// depth-first, so a leaf's slot is its position in `pending`.
-enum Shape {
+/// The tree of the original error with its leaves taken out, as a flat list of
+/// steps in depth-first order: flat, so that walking, rebuilding and dropping it
+/// never recurse, however deep the tree. Leaves are numbered in the same order, so
+/// the n-th `Leaf` step is slot n of `pending`.
+struct Shape {
+    steps: Vec<Step>,
+    /// The message and notes of each group, indexed by [`Step::Open`].
+    groups: Vec<(Cow<'static, str>, Vec<String>)>,
+}
+
+#[derive(Clone, Copy)]
+enum Step {
     Leaf,
-    Group {
-        message: Cow<'static, str>,
-        notes: Vec<String>,
-        children: Vec<Shape>,
-    },
+    /// A group starts; its children follow, up to the matching `Close`.
+    Open(usize),
+    Close,
 }
 
 impl Shape {
     /// Moves the leaves of `group` into `leaves` and keeps the rest as a shape.
     fn take_apart(group: ErrorGroup, leaves: &mut Vec<Option<Leaf<AnyError>>>) -> Shape {
-        let (message, notes, children) = group.into_parts();
-        let children = children
-            .into_iter()
-            .map(|child| match child {
-                Node::Leaf(leaf) => {
+        let mut shape = Shape {
+            steps: Vec::new(),
+            groups: Vec::new(),
+        };
+        let mut stack = vec![shape.open(group)];
+        while let Some(children) = stack.last_mut() {
+            match children.next() {
+                Some(Node::Leaf(leaf)) => {
                     leaves.push(Some(leaf));
-                    Shape::Leaf
+                    shape.steps.push(Step::Leaf);
                 }
-                Node::Group(nested) => Shape::take_apart(nested, leaves),
-            })
-            .collect();
-        Shape::Group {
-            message,
-            notes,
-            children,
+                Some(Node::Group(nested)) => {
+                    let children = shape.open(nested);
+                    stack.push(children);
+                }
+                None => {
+                    stack.pop();
+                    shape.steps.push(Step::Close);
+                }
+            }
         }
+        shape
+    }
+
+    fn open(&mut self, group: ErrorGroup) -> std::vec::IntoIter<Node> {
+        let (message, notes, children) = group.into_parts();
+        self.steps.push(Step::Open(self.groups.len()));
+        self.groups.push((message, notes));
+        children.into_iter()
     }
 
     /// Rebuilds the part of the tree whose leaves `pick` hands out, pruning empty
-    /// branches and keeping singletons, messages and notes (PEP 654 `split`).
-    fn project<U>(
-        &self,
-        next_slot: &mut usize,
-        pick: &mut impl FnMut(usize) -> Option<Leaf<U>>,
-    ) -> Option<Node<U>> {
-        match self {
-            Shape::Leaf => {
-                let slot = *next_slot;
-                *next_slot += 1;
-                pick(slot).map(Node::Leaf)
-            }
-            Shape::Group {
-                message,
-                notes,
-                children,
-            } => {
-                let kept: Vec<Node<U>> = children
-                    .iter()
-                    .filter_map(|child| child.project(next_slot, pick))
-                    .collect();
-                (!kept.is_empty()).then(|| {
-                    Node::Group(ErrorGroup::from_children(
-                        message.clone(),
-                        notes.clone(),
-                        kept,
-                    ))
-                })
+    /// branches and keeping singletons, messages and notes (PEP 654 `split`);
+    /// `None` if `pick` hands out nothing.
+    fn project<U>(&self, mut pick: impl FnMut(usize) -> Option<Leaf<U>>) -> Option<ErrorGroup<U>> {
+        // The children kept so far of each open group, innermost last.
+        let mut stack: Vec<(usize, Vec<Node<U>>)> = Vec::new();
+        let mut slot = 0;
+        for step in &self.steps {
+            match *step {
+                Step::Leaf => {
+                    let picked = pick(slot);
+                    slot += 1;
+                    if let (Some(leaf), Some((_, kept))) = (picked, stack.last_mut()) {
+                        kept.push(Node::Leaf(leaf));
+                    }
+                }
+                Step::Open(group) => stack.push((group, Vec::new())),
+                Step::Close => {
+                    let (group, kept) = stack.pop()?;
+                    let group = (!kept.is_empty()).then(|| {
+                        let (message, notes) = &self.groups[group];
+                        ErrorGroup::from_children(message.clone(), notes.clone(), kept)
+                    });
+                    match stack.last_mut() {
+                        Some((_, parent)) => parent.extend(group.map(Node::Group)),
+                        // The root closes last.
+                        None => return group,
+                    }
+                }
             }
         }
+        None
     }
 }
 
@@ -155,7 +191,7 @@ impl Shape {
 ///   can also `.await` (this is what the macros generate).
 ///
 /// [`finish`](Self::finish) returns the value of the last arm that ran when
-/// everything was handled, or the error that escapes (DESIGN.md §4):
+/// everything was handled, or the error that escapes, following PEP 654:
 ///
 /// 1. what no arm took is re-raised with the original structure and message;
 /// 2. errors raised in arms (`?`) do not skip later arms; at the end they come
@@ -165,6 +201,11 @@ impl Shape {
 /// 4. a naked (non-group) error is handled as a group `""` of one;
 /// 5. where Python lets a single raised error escape alone, the result is still a
 ///    group: `""` holding that error, or the raised group itself.
+///
+/// An inline arm must report its outcome with [`settle`](Self::settle) before the
+/// next `take` (or [`finish`](Self::finish)). One that does not has dropped the
+/// errors it took, so an [`UnsettledArm`] error is raised in its place: it escapes
+/// with the rest, and the loss never goes unnoticed.
 ///
 /// # Examples
 ///
@@ -190,6 +231,7 @@ impl Shape {
 /// assert_eq!((rest.message(), rest.len()), ("work", 1));
 /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
 /// ```
+#[must_use = "an except* dispatch does nothing until `finish` says what escapes"]
 pub struct ExceptStar<V> {
     id: NonZeroU32,
     shape: Option<Shape>,
@@ -197,19 +239,8 @@ pub struct ExceptStar<V> {
     reraised: Vec<Option<Leaf<AnyError>>>,
     raised: Vec<Node>,
     value: Option<V>,
-    /// Recognises the arm's own typed group when it is raised as a new error
-    /// (`Err(eg)?`), which boxing has erased to `dyn Error`.
-    arm_group: fn(BoxError) -> Result<ErrorGroup, BoxError>,
-}
-
-fn no_typed_group(error: BoxError) -> Result<ErrorGroup, BoxError> {
-    Err(error)
-}
-
-fn typed_group<T: Error + Send + Sync + 'static>(error: BoxError) -> Result<ErrorGroup, BoxError> {
-    error
-        .downcast::<ErrorGroup<T>>()
-        .map(|group| (*group).into())
+    /// How many leaves the arm that last took errors holds, until it settles.
+    open_arm: Option<usize>,
 }
 
 impl<V> ExceptStar<V> {
@@ -227,7 +258,7 @@ impl<V> ExceptStar<V> {
             reraised: Vec::new(),
             raised: Vec::new(),
             value: None,
-            arm_group: no_typed_group,
+            open_arm: None,
         };
         match result {
             Ok(value) => dispatch.value = Some(value),
@@ -249,8 +280,10 @@ impl<V> ExceptStar<V> {
 
     /// Takes every pending leaf of type `T` as a typed group with the original
     /// nesting (`except* T as eg`), or `None` if there is none.
+    ///
+    /// Taking opens an arm: report its outcome with [`settle`](Self::settle)
+    /// before the next `take`, or an [`UnsettledArm`] error is raised in its place.
     pub fn take<T: Error + Send + Sync + 'static>(&mut self) -> Option<ErrorGroup<T>> {
-        self.arm_group = typed_group::<T>;
         let id = self.id;
         self.take_where(|slot, entry| {
             let leaf = entry.take()?;
@@ -290,7 +323,6 @@ impl<V> ExceptStar<V> {
     }
 
     fn take_untyped(&mut self, mut wanted: impl FnMut(usize) -> bool) -> Option<ErrorGroup> {
-        self.arm_group = no_typed_group;
         let id = self.id;
         self.take_where(|slot, entry| {
             if !wanted(slot) {
@@ -311,25 +343,35 @@ impl<V> ExceptStar<V> {
     ) -> Option<ErrorGroup<U>> {
         let shape = self.shape.as_ref()?;
         let pending = &mut self.pending;
-        match shape.project(&mut 0, &mut |slot| take(slot, &mut pending[slot]))? {
-            Node::Group(group) => Some(group),
-            Node::Leaf(_) => None, // the shape's root is always a group
+        let taken = shape.project(|slot| take(slot, &mut pending[slot]))?;
+        // Only an arm that received errors is open: one that matched nothing never runs.
+        self.close_unsettled_arm();
+        self.open_arm = Some(taken.len());
+        Some(taken)
+    }
+
+    /// Raises an [`UnsettledArm`] in place of the errors the open arm dropped, if an
+    /// arm is open.
+    fn close_unsettled_arm(&mut self) {
+        if let Some(lost) = self.open_arm.take() {
+            let mut leaf = Leaf::new(AnyError::new(UnsettledArm));
+            let plural = if lost == 1 { "" } else { "s" };
+            leaf.add_note(format!(
+                "the arm took {lost} error{plural} and neither handled nor raised them"
+            ));
+            self.raised.push(Node::Leaf(leaf));
         }
     }
 
     /// Records how the arm that last took errors ended: `Ok(value)` handled them
     /// (the value becomes the result if nothing escapes); `Err(raise)` raised a new
-    /// error or re-raised (see [`Raise`]).
+    /// error or re-raised (see [`Raise`]). A group raised as a new error, typed or
+    /// not, nests as a group.
     pub fn settle(&mut self, outcome: Result<V, Raise>) {
+        self.open_arm = None;
         match outcome {
             Ok(value) => self.value = Some(value),
-            Err(Raise(RaiseKind::New(error))) => {
-                let node = match (self.arm_group)(error) {
-                    Ok(group) => Node::Group(group),
-                    Err(error) => Node::error(error),
-                };
-                self.raised.push(node);
-            }
+            Err(Raise(RaiseKind::New(error))) => self.raised.push(Node::error(error)),
             Err(Raise(RaiseKind::Reraise(group))) => self.put_back(group),
         }
     }
@@ -339,10 +381,16 @@ impl<V> ExceptStar<V> {
     fn put_back(&mut self, group: ErrorGroup) {
         let id = self.id;
         let slots = self.pending.len();
-        let (mine, foreign) = group.partition_map(&mut |leaf| match leaf.slot {
-            Some(slot) if slot.dispatch == id && (slot.index as usize) < slots => Ok(leaf),
-            _ => Err(leaf),
-        });
+        let is_mine = |leaf: &Leaf<AnyError>| {
+            leaf.slot
+                .is_some_and(|slot| slot.dispatch == id && (slot.index as usize) < slots)
+        };
+        // A plain re-raise gives back only leaves of this dispatch: skip the split.
+        let (mine, foreign) = if group.leaves().all(is_mine) {
+            (Some(group), None)
+        } else {
+            group.partition_map(&mut |leaf| if is_mine(&leaf) { Ok(leaf) } else { Err(leaf) })
+        };
         if let Some(mine) = mine {
             if self.reraised.is_empty() {
                 self.reraised.resize_with(slots, || None);
@@ -359,6 +407,7 @@ impl<V> ExceptStar<V> {
     }
 
     /// Runs `handler` with the pending leaves of type `T`, if there are any.
+    #[must_use = "the dispatch comes back for the next arm and `finish`, which says what escapes"]
     pub fn arm<T, F>(mut self, handler: F) -> Self
     where
         T: Error + Send + Sync + 'static,
@@ -372,6 +421,7 @@ impl<V> ExceptStar<V> {
     }
 
     /// Runs `handler` with the pending leaves for which `pred` is true, if any.
+    #[must_use = "the dispatch comes back for the next arm and `finish`, which says what escapes"]
     pub fn arm_by<P, F>(mut self, pred: P, handler: F) -> Self
     where
         P: FnMut(&AnyError) -> bool,
@@ -385,6 +435,7 @@ impl<V> ExceptStar<V> {
     }
 
     /// Runs `handler` with every pending leaf, if any (the catch-all).
+    #[must_use = "the dispatch comes back for the next arm and `finish`, which says what escapes"]
     pub fn arm_all<F>(mut self, handler: F) -> Self
     where
         F: FnOnce(ErrorGroup) -> Result<V, Raise>,
@@ -401,25 +452,25 @@ impl<V> ExceptStar<V> {
     ///
     /// # Errors
     ///
-    /// The errors that escape, always as a group. If an arm took errors and never
-    /// settled, and nothing else escapes, a group holding [`UnsettledArm`].
+    /// The errors that escape, always as a group. An arm that took errors and never
+    /// settled raised an [`UnsettledArm`] error, which escapes with the rest.
+    #[must_use = "the errors that escape the dispatch are in the `Err`"]
     pub fn finish(mut self) -> Result<V, ErrorGroup> {
+        self.close_unsettled_arm();
         let pending = &mut self.pending;
         let reraised = &mut self.reraised;
         let rest = self.shape.as_ref().and_then(|shape| {
-            shape.project(&mut 0, &mut |slot| {
+            shape.project(|slot| {
                 pending[slot]
                     .take()
                     .or_else(|| reraised.get_mut(slot).and_then(Option::take))
             })
         });
-        let rest = rest.map(|node| match node {
-            Node::Group(group) => group,
-            Node::Leaf(leaf) => single("", Node::Leaf(leaf)),
-        });
         let mut raised = std::mem::take(&mut self.raised);
         match (raised.len(), rest) {
             (0, Some(rest)) => Err(rest),
+            // Every error was handled by an arm that settled, so one of them gave
+            // a value; the fallback is for a dispatch whose value went missing.
             (0, None) => self
                 .value
                 .ok_or_else(|| single("", Node::Leaf(Leaf::new(AnyError::new(UnsettledArm))))),

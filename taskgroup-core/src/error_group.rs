@@ -93,18 +93,110 @@ impl<E> Node<E> {
 }
 
 impl Node {
-    /// A node for any error: an [`ErrorGroup`] (also one inside a `Box<dyn Error>`)
-    /// becomes a nested group, anything else a leaf.
+    /// A node for any error: an [`ErrorGroup`] or a typed `ErrorGroup<E>` (also one
+    /// inside a `Box<dyn Error>`) becomes a nested group, its leaves converted to
+    /// [`AnyError`] with their notes and origins; anything else becomes a leaf.
     ///
     /// An `anyhow::Error` is boxed the way anyhow boxes it, which hides the type it
     /// wraps; pass `AnyError::new(error)` instead to unwrap it (see [`AnyError`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{error::Error, fmt};
+    /// use taskgroup_core::{ErrorGroup, Node};
+    ///
+    /// let typed: ErrorGroup<fmt::Error> = ErrorGroup::from_errors("inner", [fmt::Error, fmt::Error])?;
+    /// let boxed: Box<dyn Error + Send + Sync> = typed.into();
+    /// match Node::error(boxed) {
+    ///     Node::Group(group) => assert_eq!((group.message(), group.len()), ("inner", 2)),
+    ///     Node::Leaf(_) => unreachable!("a typed group stays a group"),
+    /// }
+    /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
+    /// ```
     pub fn error(error: impl Into<BoxError>) -> Self {
-        match error.into().downcast::<ErrorGroup>() {
-            Ok(group) => Node::Group(*group),
+        match into_group(error.into()) {
+            Ok(group) => Node::Group(group),
             Err(other) => Node::Leaf(Leaf::new(AnyError::new(other))),
         }
     }
 }
+
+/// Recognises a group, typed or not, behind a boxed error, and converts it into an
+/// untyped group; anything else is handed back.
+///
+/// The type of a typed group's leaves cannot be named here, and stable Rust has no
+/// way to ask a `dyn Error` "are you some `ErrorGroup<_>`?". So every
+/// `ErrorGroup<E>` answers the deprecated `Error::cause` (which nothing prints any
+/// more: reports walk `source`) with a private marker that carries the one
+/// function able to downcast the box to that exact `ErrorGroup<E>`. `cause` hands
+/// out a borrowed, non-`'static` trait object, which cannot be downcast; the
+/// marker's own `source` hands out the function's holder as a `'static` one,
+/// which can. The function itself downcasts with a checked `downcast`, so a
+/// marker met anywhere else can only fail to convert, never mistake a type.
+pub(crate) fn into_group(error: BoxError) -> Result<ErrorGroup, BoxError> {
+    let error = match error.downcast::<ErrorGroup>() {
+        Ok(group) => return Ok(*group),
+        Err(error) => error,
+    };
+    #[allow(deprecated)] // `cause` is the one hook left that no report uses
+    let erase = error
+        .cause()
+        .and_then(Error::source)
+        .and_then(|holder| holder.downcast_ref::<Erase>())
+        .map(|holder| holder.0);
+    match erase {
+        Some(erase) => erase(error),
+        None => Err(error),
+    }
+}
+
+/// The downcast of a box to one `ErrorGroup<E>`, converted to an untyped group.
+fn erase<E: Error + Send + Sync + 'static>(error: BoxError) -> Result<ErrorGroup, BoxError> {
+    error
+        .downcast::<ErrorGroup<E>>()
+        .map(|group| ErrorGroup::from(*group))
+}
+
+/// What a typed group's `cause` returns; see [`into_group`].
+struct TypedGroupMarker {
+    erase: Erase,
+}
+
+/// Holds the downcast of [`erase`]; reached through the marker's `source`.
+struct Erase(fn(BoxError) -> Result<ErrorGroup, BoxError>);
+
+impl fmt::Debug for TypedGroupMarker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TypedGroupMarker")
+    }
+}
+
+impl fmt::Display for TypedGroupMarker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a typed error group")
+    }
+}
+
+impl Error for TypedGroupMarker {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        Some(&self.erase)
+    }
+}
+
+impl fmt::Debug for Erase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Erase")
+    }
+}
+
+impl fmt::Display for Erase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a typed error group")
+    }
+}
+
+impl Error for Erase {}
 
 impl<E> From<Leaf<E>> for Node<E> {
     fn from(leaf: Leaf<E>) -> Self {
@@ -188,19 +280,20 @@ impl<E> ErrorGroup<E> {
     }
 
     /// Moves the direct children out.
-    pub fn into_children(self) -> Vec<Node<E>> {
-        self.inner.children
+    pub fn into_children(mut self) -> Vec<Node<E>> {
+        std::mem::take(&mut self.inner.children)
     }
 
     /// Moves the message, notes and children out, for rebuilding elsewhere.
-    pub(crate) fn into_parts(self) -> (Cow<'static, str>, Vec<String>, Vec<Node<E>>) {
-        let Inner {
-            message,
-            notes,
-            children,
-            ..
-        } = *self.inner;
-        (message, notes, children)
+    pub(crate) fn into_parts(mut self) -> (Cow<'static, str>, Vec<String>, Vec<Node<E>>) {
+        // `ErrorGroup` has a `Drop`, so its fields are taken rather than moved; what
+        // is left behind is empty and drops at once.
+        let inner = &mut *self.inner;
+        (
+            std::mem::take(&mut inner.message),
+            std::mem::take(&mut inner.notes),
+            std::mem::take(&mut inner.children),
+        )
     }
 
     /// The number of leaf errors at any depth (never zero).
@@ -235,17 +328,18 @@ impl<E> ErrorGroup<E> {
     /// Moves the leaves out, depth-first, left to right.
     pub fn into_leaves(self) -> Vec<Leaf<E>> {
         let mut out = Vec::with_capacity(self.len());
-        self.collect_leaves(&mut out);
-        out
-    }
-
-    fn collect_leaves(self, out: &mut Vec<Leaf<E>>) {
-        for child in self.inner.children {
-            match child {
-                Node::Leaf(leaf) => out.push(leaf),
-                Node::Group(group) => group.collect_leaves(out),
+        // An explicit stack, not recursion: trees can be a million levels deep.
+        let mut stack = vec![self.into_children().into_iter()];
+        while let Some(children) = stack.last_mut() {
+            match children.next() {
+                Some(Node::Leaf(leaf)) => out.push(leaf),
+                Some(Node::Group(group)) => stack.push(group.into_children().into_iter()),
+                None => {
+                    stack.pop();
+                }
             }
         }
+        out
     }
 
     /// Moves the errors out, depth-first, left to right.
@@ -254,25 +348,66 @@ impl<E> ErrorGroup<E> {
     }
 
     /// Converts every leaf error, keeping the shape, messages, notes and origins.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use taskgroup_core::ErrorGroup;
+    ///
+    /// let eg = ErrorGroup::from_errors("codes", [404, 500])?;
+    /// let eg = eg.map_errors(|code| format!("HTTP {code}"));
+    /// assert_eq!(eg.iter().collect::<Vec<_>>(), ["HTTP 404", "HTTP 500"]);
+    /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
+    /// ```
+    #[must_use]
     pub fn map_errors<U>(self, mut f: impl FnMut(E) -> U) -> ErrorGroup<U> {
         self.map_leaves(&mut |leaf| leaf.map(&mut f))
     }
 
+    /// Converts every leaf in one pass, depth-first, keeping the shape.
     fn map_leaves<U>(self, f: &mut impl FnMut(Leaf<E>) -> Leaf<U>) -> ErrorGroup<U> {
-        let Inner {
-            message,
-            children,
-            notes,
-            leaf_count,
-        } = *self.inner;
-        let children = children
-            .into_iter()
-            .map(|child| match child {
-                Node::Leaf(leaf) => Node::Leaf(f(leaf)),
-                Node::Group(group) => Node::Group(group.map_leaves(f)),
-            })
-            .collect();
-        ErrorGroup::from_parts(message, notes, children, leaf_count)
+        /// A group being rebuilt: its parts, the children not yet visited and the
+        /// converted ones.
+        struct Frame<E, U> {
+            message: Cow<'static, str>,
+            notes: Vec<String>,
+            leaf_count: usize,
+            rest: std::vec::IntoIter<Node<E>>,
+            done: Vec<Node<U>>,
+        }
+        fn open<E, U>(group: ErrorGroup<E>) -> Frame<E, U> {
+            let leaf_count = group.len();
+            let (message, notes, children) = group.into_parts();
+            Frame {
+                message,
+                notes,
+                leaf_count,
+                done: Vec::with_capacity(children.len()),
+                rest: children.into_iter(),
+            }
+        }
+        // An explicit stack, not recursion: trees can be a million levels deep.
+        let mut stack: Vec<Frame<E, U>> = vec![open(self)];
+        loop {
+            let top = stack.last_mut().expect("the root frame is popped last");
+            match top.rest.next() {
+                Some(Node::Leaf(leaf)) => top.done.push(Node::Leaf(f(leaf))),
+                Some(Node::Group(group)) => stack.push(open(group)),
+                None => {
+                    let frame = stack.pop().expect("the top frame exists");
+                    let group = ErrorGroup::from_parts(
+                        frame.message,
+                        frame.notes,
+                        frame.done,
+                        frame.leaf_count,
+                    );
+                    match stack.last_mut() {
+                        Some(parent) => parent.done.push(Node::Group(group)),
+                        None => return group,
+                    }
+                }
+            }
+        }
     }
 
     /// Splits into the leaves for which `pred` is true and the rest (Python's
@@ -286,8 +421,8 @@ impl<E> ErrorGroup<E> {
     /// leaf is moved, so the group is never left half split: it is dropped whole
     /// during unwinding, each leaf exactly once.
     ///
-    /// Splitting recurses once per level of nesting, so a tree thousands of levels
-    /// deep can overflow the stack (unlike [`iter`](Self::iter), which keeps its own).
+    /// Splitting keeps its own stack and takes time linear in the size of the tree,
+    /// however deep it is.
     ///
     /// # Examples
     ///
@@ -300,6 +435,7 @@ impl<E> ErrorGroup<E> {
     /// assert_eq!(odd.unwrap().message(), "numbers");
     /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
     /// ```
+    #[must_use]
     pub fn split_by(self, mut pred: impl FnMut(&E) -> bool) -> (Option<Self>, Option<Self>) {
         let mask: Vec<bool> = self.iter().map(&mut pred).collect();
         if mask.iter().all(|&m| m) {
@@ -320,6 +456,7 @@ impl<E> ErrorGroup<E> {
 
     /// The leaves for which `pred` is true, with the original nesting (Python's
     /// `eg.subgroup(pred)`); `None` if there are none. See [`split_by`](Self::split_by).
+    #[must_use]
     pub fn subgroup_by(self, pred: impl FnMut(&E) -> bool) -> Option<Self> {
         self.split_by(pred).0
     }
@@ -330,41 +467,114 @@ impl<E> ErrorGroup<E> {
         self,
         f: &mut impl FnMut(Leaf<E>) -> Result<Leaf<U>, Leaf<E>>,
     ) -> (Option<ErrorGroup<U>>, Option<ErrorGroup<E>>) {
-        let Inner {
-            message,
-            children,
-            notes,
-            leaf_count,
-        } = *self.inner;
-        let mut taken_leaves = 0;
-        // Room for everything on both sides, trimmed at the end: one allocation
-        // each instead of a dozen regrowths while splitting thousands of leaves.
-        let mut taken = Vec::with_capacity(children.len());
-        let mut kept = Vec::with_capacity(children.len());
-        for child in children {
-            match child {
-                Node::Leaf(leaf) => match f(leaf) {
-                    Ok(leaf) => {
-                        taken_leaves += 1;
-                        taken.push(Node::Leaf(leaf));
+        /// A group being split: its parts, the children not yet visited and both
+        /// sides so far.
+        struct Frame<E, U> {
+            message: Cow<'static, str>,
+            notes: Vec<String>,
+            leaf_count: usize,
+            rest: std::vec::IntoIter<Node<E>>,
+            taken: Vec<Node<U>>,
+            kept: Vec<Node<E>>,
+            taken_leaves: usize,
+        }
+        fn open<E, U>(group: ErrorGroup<E>) -> Frame<E, U> {
+            let leaf_count = group.len();
+            let (message, notes, children) = group.into_parts();
+            // Room for everything on both sides, trimmed at the end: one allocation
+            // each instead of a dozen regrowths while splitting thousands of leaves.
+            Frame {
+                message,
+                notes,
+                leaf_count,
+                taken: Vec::with_capacity(children.len()),
+                kept: Vec::with_capacity(children.len()),
+                rest: children.into_iter(),
+                taken_leaves: 0,
+            }
+        }
+        // An explicit stack, not recursion: trees can be a million levels deep.
+        let mut stack: Vec<Frame<E, U>> = vec![open(self)];
+        loop {
+            let top = stack.last_mut().expect("the root frame is popped last");
+            // The leaves of one group in a tight loop, on locals: a flat group of
+            // thousands of leaves splits as fast as a `Vec` partitions.
+            let Frame {
+                rest,
+                taken,
+                kept,
+                taken_leaves,
+                ..
+            } = top;
+            let nested = loop {
+                match rest.next() {
+                    Some(Node::Leaf(leaf)) => match f(leaf) {
+                        Ok(leaf) => {
+                            *taken_leaves += 1;
+                            taken.push(Node::Leaf(leaf));
+                        }
+                        Err(leaf) => kept.push(Node::Leaf(leaf)),
+                    },
+                    Some(Node::Group(group)) => break Some(group),
+                    None => break None,
+                }
+            };
+            match nested {
+                Some(group) => stack.push(open(group)),
+                None => {
+                    let Frame {
+                        message,
+                        notes,
+                        leaf_count,
+                        mut taken,
+                        mut kept,
+                        taken_leaves,
+                        ..
+                    } = stack.pop().expect("the top frame exists");
+                    taken.shrink_to_fit();
+                    kept.shrink_to_fit();
+                    let taken = (!taken.is_empty()).then(|| {
+                        ErrorGroup::from_parts(message.clone(), notes.clone(), taken, taken_leaves)
+                    });
+                    let kept = (!kept.is_empty()).then(|| {
+                        ErrorGroup::from_parts(message, notes, kept, leaf_count - taken_leaves)
+                    });
+                    let Some(parent) = stack.last_mut() else {
+                        return (taken, kept);
+                    };
+                    if let Some(taken) = taken {
+                        parent.taken_leaves += taken.len();
+                        parent.taken.push(Node::Group(taken));
                     }
-                    Err(leaf) => kept.push(Node::Leaf(leaf)),
-                },
-                Node::Group(group) => {
-                    let (t, k) = group.partition_map(f);
-                    taken_leaves += t.as_ref().map_or(0, ErrorGroup::len);
-                    taken.extend(t.map(Node::Group));
-                    kept.extend(k.map(Node::Group));
+                    parent.kept.extend(kept.map(Node::Group));
                 }
             }
         }
-        taken.shrink_to_fit();
-        kept.shrink_to_fit();
-        let taken = (!taken.is_empty())
-            .then(|| ErrorGroup::from_parts(message.clone(), notes.clone(), taken, taken_leaves));
-        let kept = (!kept.is_empty())
-            .then(|| ErrorGroup::from_parts(message, notes, kept, leaf_count - taken_leaves));
-        (taken, kept)
+    }
+}
+
+impl<E> Drop for ErrorGroup<E> {
+    /// Drops the tree with a stack of its own: the default drop would recurse once
+    /// per level and overflow the stack on trees a few ten thousand levels deep.
+    fn drop(&mut self) {
+        let children = &mut self.inner.children;
+        // A group of leaves drops as usual; only nested groups need the stack.
+        if !children.iter().any(|child| matches!(child, Node::Group(_))) {
+            return;
+        }
+        fn detach<E>(children: &mut Vec<Node<E>>, stack: &mut Vec<ErrorGroup<E>>) {
+            for child in std::mem::take(children) {
+                if let Node::Group(group) = child {
+                    stack.push(group);
+                }
+            }
+        }
+        let mut stack: Vec<ErrorGroup<E>> = Vec::new();
+        detach(children, &mut stack);
+        while let Some(mut group) = stack.pop() {
+            detach(&mut group.inner.children, &mut stack);
+            // `group` now holds no nested group, so dropping it does not come back here.
+        }
     }
 }
 
@@ -386,6 +596,7 @@ impl ErrorGroup {
     /// assert_eq!(rest.unwrap().len(), 1);
     /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
     /// ```
+    #[must_use]
     pub fn split<T: Error + Send + Sync + 'static>(
         self,
     ) -> (Option<ErrorGroup<T>>, Option<ErrorGroup>) {
@@ -409,6 +620,7 @@ impl ErrorGroup {
     /// assert!(matches!(&io_errors.children()[0], Node::Group(g) if g.message() == "retry"));
     /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
     /// ```
+    #[must_use]
     pub fn subgroup<T: Error + Send + Sync + 'static>(self) -> Option<ErrorGroup<T>> {
         self.split::<T>().0
     }
@@ -425,7 +637,43 @@ impl<E: Error + Send + Sync + 'static> From<ErrorGroup<E>> for ErrorGroup {
     }
 }
 
-impl<E: fmt::Debug + fmt::Display> Error for ErrorGroup<E> {}
+impl Error for ErrorGroup {}
+
+/// A typed group is an error too, and stays a group when it is boxed: a task, an
+/// except* arm or a dispatch that fails with it nests it as a group whose leaves
+/// arms can match.
+///
+/// # Examples
+///
+/// ```
+/// use std::fmt;
+/// use taskgroup_core::{ErrorGroup, ExceptStar};
+///
+/// let typed: ErrorGroup<fmt::Error> = ErrorGroup::from_errors("render", [fmt::Error])?;
+/// let mut handled = 0;
+/// let rest = ExceptStar::new(Err::<(), _>(typed))
+///     .arm(|eg: ErrorGroup<fmt::Error>| {
+///         handled += eg.len();
+///         Ok(())
+///     })
+///     .finish();
+/// assert!(rest.is_ok());
+/// assert_eq!(handled, 1);
+/// # Ok::<(), taskgroup_core::EmptyGroupError>(())
+/// ```
+impl<E: Error + Send + Sync + 'static> Error for ErrorGroup<E> {
+    // Not a cause at all: the hook by which a boxed typed group is recognised as a
+    // group (see `into_group`). Reports use `source`, which stays `None`.
+    #[allow(deprecated)]
+    fn cause(&self) -> Option<&dyn Error> {
+        let marker: &'static TypedGroupMarker = const {
+            &TypedGroupMarker {
+                erase: Erase(erase::<E>),
+            }
+        };
+        Some(marker)
+    }
+}
 
 /// Iterator over the errors of an [`ErrorGroup`], depth-first; see [`ErrorGroup::iter`].
 pub struct Iter<'a, E> {

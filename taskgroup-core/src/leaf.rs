@@ -5,8 +5,9 @@ use std::num::NonZeroU32;
 use crate::Origin;
 
 /// Marks a leaf that an except* dispatch handed to an arm, so that a re-raise can put it
-/// back where it was in the original tree (DESIGN.md rule 4.5). Identity, not equality:
-/// leaves need not be `Eq` (catalogue C17). Eight bytes, as every leaf carries one.
+/// back where it was in the original tree (a bare re-raise merges back into one copy of
+/// the original shape). Identity, not equality: errors need not be `Eq`, and two equal
+/// errors are still two leaves. Eight bytes, as every leaf carries one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Slot {
     /// The dispatch's id; ids wrap after 2^32 dispatches, far beyond a leaf's life
