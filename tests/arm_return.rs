@@ -1,9 +1,10 @@
 //! An except* arm left early by code the macros cannot see: a user macro that
 //! expands to `return` or `?` (the macros cannot expand another macro to look
-//! inside it). Each arm runs as its own closure (async block in async context),
-//! so such an early exit leaves the arm alone: `return Err(e)` and `?` raise
-//! into the dispatch (later arms still run, the raised error joins the combined
-//! group), `return Ok(v)` gives the arm its value. No error is lost.
+//! inside it). An arm that calls a macro or uses `?` runs as its own closure
+//! (an async block where it may await), so such an early exit leaves the arm
+//! alone: `return Err(e)` and `?` raise into the dispatch (later arms still run,
+//! the raised error joins the combined group), `return Ok(v)` gives the arm its
+//! value. No error is lost.
 //!
 //! `anyhow::bail!` returns an `anyhow::Error`, which an arm cannot return: that
 //! is a compile error at the `bail!` (tests/ui/*/bail-in-arm.rs); its
@@ -370,7 +371,29 @@ async fn task_group_anyhow_error_raised_with_question_mark_joins_the_group() {
     assert_eq!(ran, ["value", "io"]);
 }
 
-// --- what running each arm in its own closure must keep working ---------------------
+async fn group_question(ran: &mut Vec<&'static str>) -> Result<u32, BoxError> {
+    let value = mixed_group! {
+        // `?` without `.await` or a macro call: a sync closure in async context
+        except* ValueError => {
+            ran.push("value");
+            Err::<u32, _>(KeyError)?
+        }
+        except* io::Error => {
+            ran.push("io");
+            2
+        }
+    }?;
+    Ok(value)
+}
+
+#[tokio::test]
+async fn task_group_question_mark_in_an_arm_that_does_not_await_raises_and_later_arms_run() {
+    let mut ran = Vec::new();
+    assert_raised_and_rest(group_question(&mut ran).await, "missing key");
+    assert_eq!(ran, ["value", "io"]);
+}
+
+// --- what running an arm in its own closure must keep working ----------------------
 
 #[except_star]
 fn sync_locals(input: ErrorGroup) -> Result<(Vec<u32>, Option<String>), ErrorGroup> {

@@ -382,26 +382,36 @@ struct DispatchSpans {
 /// if let P::Some(eg) = TAKE {                     // <T as P::CatchableError>::take(&mut d): typed group
 ///                                                 // d.take_by(|e| <A as ..>::is(e) || ..) for several
 ///                                                 // d.take_all() for the catch-all
-///     P::sync_arm(&mut d, || -> P::Outcome<_> { P::Ok(match () { () => ARM }) });
+///     d.settle(P::Ok(match () { () => ARM }));    // an arm that cannot leave early
 /// }
-/// // in async context:
+/// // an arm that can (it has a `?` or a macro call), in its own closure:
+///     P::sync_arm(&mut d, || -> P::Outcome<_> { P::Ok(match () { () => ARM }) });
+/// // ... or, in async context when it may await (`.await` or a macro call):
 ///     let w = P::witness(&d);                     // the dispatch's value type, as a value
 ///     d.settle(async {
-///         if false { return w.hint(); }           // only if ARM calls a macro: fixes the
+///         if false { return w.hint(); }           // only with a macro call: fixes the
 ///                                                 // block's type to Outcome<V> first
 ///         w.ok(match () { () => ARM })            // checks the value against V
 ///     }.await);
 /// ```
 ///
-/// Every arm runs as its own closure or `async` block, whose result
-/// (`Outcome<V>`, that is `Result<V, Raise>`) goes to the dispatch. So whatever
-/// leaves an arm early leaves that arm alone, including a `return` or `?` that a
-/// macro call hides from this macro (`anyhow::bail!`, a user's `macro_rules!`):
-/// `?` and `return Err(e)` raise into the dispatch (the later arms still run,
-/// the error joins the combined group), `return Ok(v)` is the arm's value, and
-/// a `return` of any other type does not compile, with rustc's error at that
-/// `return` (at the user's macro call). No path leaves an arm without an
-/// outcome, so none loses the errors the arm took.
+/// An arm can leave early only with `?` or with a `return`, `break` or
+/// `continue`, written out or hidden in a macro call. Written-out ones are
+/// refused (and replaced by `unreachable!()`, itself a macro call) before this
+/// runs, so an arm whose tokens hold neither a `?` nor a macro call always ends
+/// with its value, and is inlined. Every other arm runs as its own closure or
+/// `async` block, whose result (`Outcome<V>`, that is `Result<V, Raise>`) goes
+/// to the dispatch; so whatever leaves it early leaves that arm alone, even
+/// from inside a macro this macro cannot see into (`anyhow::bail!`, a user's
+/// `macro_rules!`): `?` and `return Err(e)` raise into the dispatch (the later
+/// arms still run, the error joins the combined group), `return Ok(v)` is the
+/// arm's value, and a `return` of any other type does not compile, with
+/// rustc's error at that `return` (at the user's macro call). No path leaves an
+/// arm without an outcome, so none loses the errors the arm took. The test
+/// looks at raw tokens, so it sees into macro calls' arguments and lowered
+/// nested matches, and errs on the side of the closure. (Inlining the other
+/// arms keeps the expansion's check time close to hand-written code: a
+/// closure, and more so an `async` block, is a body of its own per arm.)
 ///
 /// The result type is fixed before the arm's code is checked, so that rustc
 /// blames the user's tokens and not the expansion: a sync closure takes it from
@@ -410,6 +420,7 @@ struct DispatchSpans {
 /// `return w.hint()` comes first when a macro call might hide a `return` (a
 /// `bail!` is then reported at the `bail!`, and not as two errors about the
 /// expansion).
+///
 /// Paths go through `P` (`__private`), which re-exports `Ok` and `Some`: fewer
 /// tokens for the compiler to carry per use than `::core::result::Result::Ok`.
 fn lower_arm(arm: &ExceptArm, private: &TokenStream, context: Context) -> TokenStream {
@@ -421,61 +432,65 @@ fn lower_arm(arm: &ExceptArm, private: &TokenStream, context: Context) -> TokenS
         None => quote!(_),
     };
     let body = &arm.body;
+    let scan = Scan::of(body.to_token_stream());
     // The tokens are located at the value but belong to the expansion, so that
     // rustc's messages point at the user's value while lints on the shape of
     // the generated code (clippy's `diverging_sub_expression`) stay out of user
     // code. As the top-level body of a match arm, a `panic!()` value is not
-    // flagged by that lint either, which skips arm bodies.
+    // flagged by that lint either, which skips arm bodies; and the value is not
+    // a call's argument itself, so a value of the wrong type is reported alone,
+    // without "arguments to this function are incorrect".
     let at_body = Span::call_site().located_at(body.span());
-    let run = match context {
-        Context::Async => {
-            let witness = Ident::new("__taskgroup_witness", Span::mixed_site());
-            // The hint's `return` is what rustc names in a note ("return type
-            // inferred to be .. here") on any type error in the arm, so it is
-            // there only when needed (a macro call may hide a `return`), and
-            // it points at the arm's head.
-            let hint = calls_a_macro(body.to_token_stream()).then(|| {
-                let head = arm.head.clone().into_iter().next();
-                let head = head.map_or(body.span(), |tt| tt.span());
-                let witness =
-                    Ident::new("__taskgroup_witness", Span::mixed_site().located_at(head));
-                quote_spanned! {Span::call_site().located_at(head)=>
-                    if false {
-                        return #witness.hint();
-                    }
+    let value = quote_spanned! {at_body=>
+        #private::Ok(match () { () => #body })
+    };
+    let run = if !scan.question && !scan.macro_call {
+        quote!(#dispatch.settle(#value);)
+    } else if matches!(context, Context::Async) && (scan.macro_call || scan.awaits) {
+        let witness = Ident::new("__taskgroup_witness", Span::mixed_site());
+        // The hint's `return` is what rustc names in a note ("return type
+        // inferred to be .. here") on any type error in the arm, so it is
+        // there only when needed (a macro call may hide a `return`), and it
+        // points at the arm's head.
+        let hint = scan.macro_call.then(|| {
+            let head = arm.head.clone().into_iter().next();
+            let head = head.map_or(body.span(), |tt| tt.span());
+            let witness = Ident::new("__taskgroup_witness", Span::mixed_site().located_at(head));
+            quote_spanned! {Span::call_site().located_at(head)=>
+                if false {
+                    return #witness.hint();
                 }
-            });
-            let value = quote_spanned! {at_body=>
-                #witness.ok(match () { () => #body })
-            };
-            quote! {
-                let #witness = #private::witness(&#dispatch);
-                #dispatch.settle(async { #hint #value }.await);
             }
+        });
+        let value = quote_spanned! {at_body=>
+            #witness.ok(match () { () => #body })
+        };
+        quote! {
+            let #witness = #private::witness(&#dispatch);
+            #dispatch.settle(async { #hint #value }.await);
         }
-        Context::Sync { first, last } => {
-            // The closure is located at the header of the enclosing function
-            // (or closure), which is what rustc names when an arm awaits ("this
-            // is not `async`") or uses `?` on an `Option` ("this function
-            // returns a `Result`"): from its `||` at the header's first token
-            // to the end of its return type and its braces at the last.
-            let first = Span::call_site().located_at(first);
-            let last = Span::call_site().located_at(last);
-            let header = quote_spanned!(first=> || -> #private::Outcome<_);
-            let header_end = quote_spanned!(last=> >);
-            let value = quote_spanned! {at_body=>
-                #private::Ok(match () { () => #body })
-            };
-            let mut closure_body = Group::new(Delimiter::Brace, value);
-            closure_body.set_span(last);
-            quote! {
-                #private::sync_arm(&mut #dispatch, #header #header_end #closure_body);
-            }
+    } else {
+        // In a sync context, the closure is located at the header of the
+        // enclosing function (or closure), which is what rustc names when an
+        // arm awaits ("this is not `async`") or uses `?` on an `Option` ("this
+        // function returns a `Result`"): its `||` at the header's first token,
+        // the end of its result type and its braces at the last.
+        let (first, last) = match context {
+            Context::Sync { first, last } => (first, last),
+            Context::Async => (body.span(), body.span()),
+        };
+        let first = Span::call_site().located_at(first);
+        let last = Span::call_site().located_at(last);
+        let header = quote_spanned!(first=> || -> #private::Outcome<_);
+        let header_end = quote_spanned!(last=> >);
+        let mut closure_body = Group::new(Delimiter::Brace, value);
+        closure_body.set_span(last);
+        quote! {
+            #private::sync_arm(&mut #dispatch, #header #header_end #closure_body);
         }
     };
     // An arm that diverges (`panic!()`) makes the `Ok(..)` around it
-    // unreachable, which is the point and not worth a warning; the code after
-    // the arm stays reachable, since the closure returns.
+    // unreachable, which is the point and not worth a warning.
     quote! {
         #[allow(unreachable_code)]
         if let #private::Some(#binding) = #take {
@@ -484,21 +499,49 @@ fn lower_arm(arm: &ExceptArm, private: &TokenStream, context: Context) -> TokenS
     }
 }
 
-/// Whether `tokens` call a macro (`name!(..)`, `name![..]`, `name! {..}`),
-/// which may expand to a `return` that this macro cannot see. Conservative: it
-/// also says yes for `if !(..)`, which only costs a line of dead code.
-fn calls_a_macro(tokens: TokenStream) -> bool {
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    trees.windows(3).any(|window| {
-        matches!(
-            window,
-            [TokenTree::Ident(_), TokenTree::Punct(bang), TokenTree::Group(_)]
-                if bang.as_char() == '!'
-        )
-    }) || trees.iter().any(|tree| match tree {
-        TokenTree::Group(group) => calls_a_macro(group.stream()),
-        _ => false,
-    })
+/// What an arm's raw tokens hold, looking into every group (macro arguments
+/// and lowered nested matches included).
+#[derive(Default)]
+struct Scan {
+    /// A `?`, which may leave the arm.
+    question: bool,
+    /// A macro call (`name!(..)`, `name![..]`, `name! {..}`), which may expand
+    /// to a `return`, a `?` or an `.await` that this macro cannot see. Also
+    /// says yes for `if !(..)`, which only costs the closure.
+    macro_call: bool,
+    /// An `.await`.
+    awaits: bool,
+}
+
+impl Scan {
+    fn of(tokens: TokenStream) -> Self {
+        let mut scan = Scan::default();
+        scan.visit(tokens);
+        scan
+    }
+
+    fn visit(&mut self, tokens: TokenStream) {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        for (index, tree) in trees.iter().enumerate() {
+            let next = trees.get(index + 1);
+            match tree {
+                TokenTree::Group(group) => self.visit(group.stream()),
+                TokenTree::Punct(punct) if punct.as_char() == '?' => self.question = true,
+                TokenTree::Punct(punct) if punct.as_char() == '.' => {
+                    self.awaits |=
+                        matches!(next, Some(TokenTree::Ident(ident)) if ident == "await");
+                }
+                TokenTree::Ident(_) => {
+                    self.macro_call |= matches!(
+                        (next, trees.get(index + 2)),
+                        (Some(TokenTree::Punct(bang)), Some(TokenTree::Group(_)))
+                            if bang.as_char() == '!'
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Lowers what an arm takes from the dispatch. The calls go through the
