@@ -36,6 +36,11 @@ pub use taskgroup_core::*;
 /// - In an arm, `?` raises into the combined group (the other arms still run)
 ///   and `eg.reraise()?` gives the arm's errors back unchanged. `return`,
 ///   `break` and `continue` are refused in an arm, as in Python.
+/// - A macro that expands to `return` leaves only its arm: `return Err(e)`
+///   raises `e` like `?`, `return Ok(v)` makes `v` the arm's value, and any
+///   other `return` does not compile. So `anyhow::bail!` in an arm is a
+///   compile error at the `bail!` (its `anyhow::Error` is not what an arm
+///   returns); write `Err(anyhow!(..))?`.
 /// - In an async function the arms can `.await`.
 ///
 /// Works together with `#[tokio::main]` and `#[tokio::test]`, in either order.
@@ -143,7 +148,10 @@ pub use taskgroup_macros::except_star;
 ///   of the last arm that ran. Unhandled errors are `Err(rest)`: write `?`.
 /// - In an arm, `?` raises into the combined group (later arms still run) and
 ///   `eg.reraise()?` gives the arm's errors back. `return`, `break` and
-///   `continue` are refused in an arm, as in Python.
+///   `continue` are refused in an arm, as in Python. A macro that expands to
+///   `return` leaves only its arm: `return Err(e)` raises `e` like `?`,
+///   `return Ok(v)` makes `v` the arm's value, any other `return` (such as
+///   `anyhow::bail!`'s) does not compile: write `Err(anyhow!(..))?`.
 /// - Options map to the [`Builder`] methods of the same name: `name = "..."`,
 ///   `timeout = Duration`, `deadline = tokio::time::Instant`, `limit = usize`,
 ///   `grace = Duration`, and the flag `supervise,`. An option value that

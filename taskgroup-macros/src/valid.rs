@@ -163,7 +163,9 @@ enum Context {
 /// best-effort expansion type-checks without follow-up errors. It does not enter
 /// closures, async blocks or items (their control flow is their own), nor the
 /// except* arms of a nested `#[except_star] match` (checked when that match is
-/// lowered).
+/// lowered). The lowering relies on it: an arm with neither a `?` nor a macro
+/// call is inlined, which is sound only because no written-out `return`,
+/// `break` or `continue` is left in it to leave the function or a loop.
 struct ControlFlow<'a> {
     context: Context,
     /// Loops entered inside the checked expression.
