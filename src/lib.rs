@@ -36,6 +36,11 @@ pub use taskgroup_core::*;
 /// - In an arm, `?` raises into the combined group (the other arms still run)
 ///   and `eg.reraise()?` gives the arm's errors back unchanged. `return`,
 ///   `break` and `continue` are refused in an arm, as in Python.
+/// - A macro that expands to `return` leaves only its arm: `return Err(e)`
+///   raises `e` like `?`, `return Ok(v)` makes `v` the arm's value, and any
+///   other `return` does not compile. So `anyhow::bail!` in an arm is a
+///   compile error at the `bail!` (its `anyhow::Error` is not what an arm
+///   returns); write `Err(anyhow!(..))?`.
 /// - In an async function the arms can `.await`.
 ///
 /// Works together with `#[tokio::main]` and `#[tokio::test]`, in either order.
@@ -143,7 +148,10 @@ pub use taskgroup_macros::except_star;
 ///   of the last arm that ran. Unhandled errors are `Err(rest)`: write `?`.
 /// - In an arm, `?` raises into the combined group (later arms still run) and
 ///   `eg.reraise()?` gives the arm's errors back. `return`, `break` and
-///   `continue` are refused in an arm, as in Python.
+///   `continue` are refused in an arm, as in Python. A macro that expands to
+///   `return` leaves only its arm: `return Err(e)` raises `e` like `?`,
+///   `return Ok(v)` makes `v` the arm's value, any other `return` (such as
+///   `anyhow::bail!`'s) does not compile: write `Err(anyhow!(..))?`.
 /// - Options map to the [`Builder`] methods of the same name: `name = "..."`,
 ///   `timeout = Duration`, `deadline = tokio::time::Instant`, `limit = usize`,
 ///   `grace = Duration`, and the flag `supervise,`. An option value that
@@ -236,6 +244,7 @@ macro_rules! task_group {
 #[doc(hidden)]
 pub mod __private {
     use std::error::Error;
+    use std::marker::PhantomData;
 
     pub use core::option::Option::Some;
     pub use core::result::Result::{self, Ok};
@@ -275,46 +284,51 @@ pub mod __private {
         }
     }
 
-    /// Where an arm puts its value. The arm's value is written as the field of
-    /// a struct literal whose type comes from the dispatch, so rustc checks it
-    /// against the dispatch's value type and reports a mismatch at the value.
-    pub struct Slot<V> {
-        /// The arm's value.
-        pub value: V,
+    /// What an except* arm evaluates to: its value, or what it raised.
+    pub type Outcome<V> = Result<V, Raise>;
+
+    /// Runs a sync except* arm and hands its outcome to the dispatch. The arm
+    /// is a closure so that whatever leaves it early (`?`, or a `return`
+    /// hidden in a macro call) leaves the arm alone, with an outcome; its
+    /// result type, against which rustc checks the arm's value, comes from
+    /// the dispatch.
+    pub fn sync_arm<V>(dispatch: &mut ExceptStar<V>, arm: impl FnOnce() -> Outcome<V>) {
+        dispatch.settle(arm());
     }
 
-    /// An empty slot for an arm's value, typed by the dispatch.
-    pub fn slot<V>(_: &ExceptStar<V>) -> Option<Slot<V>> {
-        None
-    }
+    /// The value type of a dispatch, as a value that an async arm's `async`
+    /// block can capture (the block cannot borrow the dispatch, which its
+    /// outcome is handed to). An `async` block takes its result type only from
+    /// its own `return`s and tail, so the arm gets its types from here.
+    pub struct Witness<V>(PhantomData<fn() -> V>);
 
-    /// Records an arm's outcome: its value, or what it raised with `?`.
-    pub fn settle<V>(
-        dispatch: &mut ExceptStar<V>,
-        outcome: Result<(), Raise>,
-        slot: Option<Slot<V>>,
-    ) {
-        match (outcome, slot) {
-            (Err(raise), _) => dispatch.settle(Err(raise)),
-            (Ok(()), Some(slot)) => dispatch.settle(Ok(slot.value)),
-            // An arm that succeeded always filled its slot.
-            (Ok(()), None) => {}
+    impl<V> Clone for Witness<V> {
+        fn clone(&self) -> Self {
+            *self
         }
     }
 
-    /// Records the value of an arm that cannot raise (it has no `?`).
-    pub fn settle_value<V>(dispatch: &mut ExceptStar<V>, slot: Slot<V>) {
-        dispatch.settle(Ok(slot.value));
+    impl<V> Copy for Witness<V> {}
+
+    /// The value type of `dispatch`.
+    pub fn witness<V>(_: &ExceptStar<V>) -> Witness<V> {
+        Witness(PhantomData)
     }
 
-    /// Runs a sync arm that uses `?`; the closure is where `?` raises to.
-    pub fn sync_arm(arm: impl FnOnce() -> Result<(), Raise>) -> Result<(), Raise> {
-        arm()
-    }
+    impl<V> Witness<V> {
+        /// The arm's value as its outcome: rustc checks the value against the
+        /// dispatch's value type here, and reports a mismatch at the value.
+        pub fn ok(self, value: V) -> Outcome<V> {
+            Ok(value)
+        }
 
-    /// Runs an async arm that uses `?`; the closure is where `?` raises to.
-    pub async fn async_arm(arm: impl AsyncFnOnce() -> Result<(), Raise>) -> Result<(), Raise> {
-        arm().await
+        /// Never called: the arm's `async` block starts with a dead
+        /// `return w.hint()`, which fixes the block's result type before the
+        /// arm's own code is checked. Then a `return` of another type hidden
+        /// in a macro call (such as `anyhow::bail!`) is reported at that call.
+        pub fn hint(self) -> Outcome<V> {
+            unreachable!("an except* arm's type hint is never called")
+        }
     }
 
     /// Stands in for a part of the input that had an error, which is reported

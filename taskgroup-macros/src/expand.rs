@@ -10,10 +10,10 @@
 //! facade's `macro_rules!`; `<crate>::__private` for `#[except_star]`).
 //! Tokens that a type error may point at are spanned at the user's tokens.
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{Ident, ItemFn};
+use syn::{ExprClosure, Ident, ItemFn, ReturnType, Signature};
 
 use crate::parse::{AttrArgs, Catch, ExceptArm, ExceptMatch, OptionKind, Param, TaskGroupInput};
 use crate::valid::{self, Errors};
@@ -29,10 +29,10 @@ pub(crate) fn task_group(input: TokenStream) -> TokenStream {
     let mut errors = std::mem::take(&mut input.errors);
     valid::task_group(&mut input, &mut errors);
     if let Some(body) = &mut input.body {
-        visit::lower_expr(&mut body.expr, &private, true, &mut errors);
+        visit::lower_expr(&mut body.expr, &private, Context::Async, &mut errors);
     }
     for arm in &mut input.arms {
-        visit::lower_expr(&mut arm.body, &private, true, &mut errors);
+        visit::lower_expr(&mut arm.body, &private, Context::Async, &mut errors);
     }
     let expansion = lower_task_group(&input, &private);
     let errors = errors.to_compile_errors();
@@ -72,10 +72,50 @@ pub(crate) fn except_star(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#errors #item);
         }
     };
-    let asyncness = function.sig.asyncness.is_some();
-    visit::lower_block(&mut function.block, &private, asyncness, &mut errors);
+    let context = Context::of_fn(&function.sig);
+    visit::lower_block(&mut function.block, &private, context, &mut errors);
     let errors = errors.to_compile_errors();
     quote!(#errors #function)
+}
+
+/// Where a marked `match` runs, which decides how its arms are lowered.
+#[derive(Clone, Copy)]
+pub(crate) enum Context {
+    /// In an `async fn`, `async` closure or block, or `task_group!`: arms can await.
+    Async,
+    /// In a sync function or closure, whose header (`fn run() -> T`, `|x| -> T`)
+    /// goes from `first` to `last`: rustc points there when an arm awaits.
+    Sync { first: Span, last: Span },
+}
+
+impl Context {
+    /// The context of a function's body.
+    pub(crate) fn of_fn(sig: &Signature) -> Self {
+        if sig.asyncness.is_some() {
+            return Context::Async;
+        }
+        let tokens: Vec<_> = sig.to_token_stream().into_iter().collect();
+        let first = tokens.first().map_or_else(Span::call_site, |tt| tt.span());
+        let last = tokens.last().map_or(first, |tt| tt.span());
+        Context::Sync { first, last }
+    }
+
+    /// The context of a closure's body.
+    pub(crate) fn of_closure(closure: &ExprClosure) -> Self {
+        if closure.asyncness.is_some() {
+            return Context::Async;
+        }
+        let first = closure.or1_token.span;
+        let last = match &closure.output {
+            ReturnType::Type(_, ty) => ty
+                .to_token_stream()
+                .into_iter()
+                .last()
+                .map_or(closure.or2_token.span, |tt| tt.span()),
+            ReturnType::Default => closure.or2_token.span,
+        };
+        Context::Sync { first, last }
+    }
 }
 
 /// The local holding the dispatch.
@@ -105,7 +145,14 @@ fn lower_task_group(input: &TaskGroupInput, private: &TokenStream) -> TokenStrea
         finish: call_site,
         block: call_site,
     };
-    let dispatch = lower_dispatch(&quote!(#result), &input.arms, private, true, None, &spans);
+    let dispatch = lower_dispatch(
+        &quote!(#result),
+        &input.arms,
+        private,
+        Context::Async,
+        None,
+        &spans,
+    );
     quote! {
         {
             let #result = #run;
@@ -197,7 +244,7 @@ fn option_method(kind: OptionKind) -> &'static str {
 pub(crate) fn except_match(
     input: &ExceptMatch,
     private: &TokenStream,
-    asyncness: bool,
+    context: Context,
 ) -> TokenStream {
     let attrs = &input.attrs;
     let match_token = &input.match_token;
@@ -228,7 +275,7 @@ pub(crate) fn except_match(
         &quote!(::core::result::Result::Err(#error)),
         &input.arms,
         private,
-        asyncness,
+        context,
         Some(match_token.span),
         &spans,
     );
@@ -287,7 +334,7 @@ fn lower_dispatch(
     result: &TokenStream,
     arms: &[ExceptArm],
     private: &TokenStream,
-    asyncness: bool,
+    context: Context,
     question: Option<Span>,
     spans: &DispatchSpans,
 ) -> TokenStream {
@@ -295,7 +342,7 @@ fn lower_dispatch(
     let arms: Vec<TokenStream> = arms
         .iter()
         .filter(|arm| !arm.skip)
-        .map(|arm| lower_arm(arm, private, asyncness))
+        .map(|arm| lower_arm(arm, private, context))
         .collect();
     let mutability = (!arms.is_empty()).then(|| quote!(mut));
     let new = quote_spanned!(spans.new=> #private::ExceptStar::new(#result));
@@ -332,32 +379,52 @@ struct DispatchSpans {
 /// Expands to:
 ///
 /// ```text
-/// // an arm without `?`:
 /// if let P::Some(eg) = TAKE {                     // <T as P::CatchableError>::take(&mut d): typed group
 ///                                                 // d.take_by(|e| <A as ..>::is(e) || ..) for several
 ///                                                 // d.take_all() for the catch-all
-///     P::settle_value(&mut d, P::Slot { value: match () { () => ARM } });
+///     d.settle(P::Ok(match () { () => ARM }));    // an arm that cannot leave early
 /// }
-/// // an arm with `?`:
-/// if let P::Some(eg) = TAKE {
-///     let mut __taskgroup_slot = P::slot(&d);     // Option<Slot<V>>: the value is checked against V
-///     let __taskgroup_outcome = P::async_arm(async || -> P::Result<(), P::Raise> {
-///         __taskgroup_slot = P::Some(P::Slot { value: match () { () => ARM } });
-///         P::Ok(())
-///     }).await;                                   // sync context: P::sync_arm(|| ..)
-///     P::settle(&mut d, __taskgroup_outcome, __taskgroup_slot);
-/// }
+/// // an arm that can (it has a `?` or a macro call), in its own closure:
+///     P::sync_arm(&mut d, || -> P::Outcome<_> { P::Ok(match () { () => ARM }) });
+/// // ... or, in async context when it may await (`.await` or a macro call):
+///     let w = P::witness(&d);                     // the dispatch's value type, as a value
+///     d.settle(async {
+///         if false { return w.hint(); }           // only with a macro call: fixes the
+///                                                 // block's type to Outcome<V> first
+///         w.ok(match () { () => ARM })            // checks the value against V
+///     }.await);
 /// ```
 ///
-/// The closure gives `?` its target (it raises into the dispatch, rule 4.3)
-/// while the value still flows through the slot, whose type comes from the
-/// dispatch, so an arm of the wrong type is reported at the arm's value. Paths
-/// go through `P` (`__private`), which re-exports `Ok` and `Some`: fewer tokens
-/// for the compiler to carry per use than `::core::result::Result::Ok`.
-fn lower_arm(arm: &ExceptArm, private: &TokenStream, asyncness: bool) -> TokenStream {
+/// An arm can leave early only with `?` or with a `return`, `break` or
+/// `continue`, written out or hidden in a macro call. Written-out ones are
+/// refused (and replaced by `unreachable!()`, itself a macro call) before this
+/// runs, so an arm whose tokens hold neither a `?` nor a macro call always ends
+/// with its value, and is inlined. Every other arm runs as its own closure or
+/// `async` block, whose result (`Outcome<V>`, that is `Result<V, Raise>`) goes
+/// to the dispatch; so whatever leaves it early leaves that arm alone, even
+/// from inside a macro this macro cannot see into (`anyhow::bail!`, a user's
+/// `macro_rules!`): `?` and `return Err(e)` raise into the dispatch (the later
+/// arms still run, the error joins the combined group), `return Ok(v)` is the
+/// arm's value, and a `return` of any other type does not compile, with
+/// rustc's error at that `return` (at the user's macro call). No path leaves an
+/// arm without an outcome, so none loses the errors the arm took. The test
+/// looks at raw tokens, so it sees into macro calls' arguments and lowered
+/// nested matches, and errs on the side of the closure. (Inlining the other
+/// arms keeps the expansion's check time close to hand-written code: a
+/// closure, and more so an `async` block, is a body of its own per arm.)
+///
+/// The result type is fixed before the arm's code is checked, so that rustc
+/// blames the user's tokens and not the expansion: a sync closure takes it from
+/// its annotation and the helper's bound. An `async` block takes its type only
+/// from its `return`s and its tail: the value is checked by `w.ok`, and a dead
+/// `return w.hint()` comes first when a macro call might hide a `return` (a
+/// `bail!` is then reported at the `bail!`, and not as two errors about the
+/// expansion).
+///
+/// Paths go through `P` (`__private`), which re-exports `Ok` and `Some`: fewer
+/// tokens for the compiler to carry per use than `::core::result::Result::Ok`.
+fn lower_arm(arm: &ExceptArm, private: &TokenStream, context: Context) -> TokenStream {
     let dispatch = dispatch_ident();
-    let slot = Ident::new("__taskgroup_slot", Span::mixed_site());
-    let outcome = Ident::new("__taskgroup_outcome", Span::mixed_site());
     let take = lower_take(&arm.catch, private);
     let binding = match &arm.binding {
         Some(Param::Name(mutability, ident)) => quote!(#mutability #ident),
@@ -365,58 +432,114 @@ fn lower_arm(arm: &ExceptArm, private: &TokenStream, asyncness: bool) -> TokenSt
         None => quote!(_),
     };
     let body = &arm.body;
-    // The value is a struct field, not a call argument, so that rustc checks it
-    // against the slot's type and blames the arm's value alone (a call argument
-    // would add "arguments to this function are incorrect", and `unused_braces`
-    // for `=> { 1 }`). An arm that diverges (`panic!()`) makes the rest of the
-    // statement unreachable, which is the point and not worth a warning. The
-    // tokens are located at the value but belong to the expansion, so lints on
-    // their shape (clippy's `diverging_sub_expression`) stay out of user code.
+    let scan = Scan::of(body.to_token_stream());
+    // The tokens are located at the value but belong to the expansion, so that
+    // rustc's messages point at the user's value while lints on the shape of
+    // the generated code (clippy's `diverging_sub_expression`) stay out of user
+    // code. As the top-level body of a match arm, a `panic!()` value is not
+    // flagged by that lint either, which skips arm bodies; and the value is not
+    // a call's argument itself, so a value of the wrong type is reported alone,
+    // without "arguments to this function are incorrect".
     let at_body = Span::call_site().located_at(body.span());
-    // As the top-level body of a match arm, a `panic!()` value is not flagged by
-    // clippy's `diverging_sub_expression`, which skips arm bodies.
     let value = quote_spanned! {at_body=>
-        #private::Slot { value: match () { () => #body } }
+        #private::Ok(match () { () => #body })
     };
-    if !valid::uses_question_mark(body) {
-        // An arm that cannot raise hands its value straight to the dispatch.
-        return quote! {
-            if let #private::Some(#binding) = #take {
-                #[allow(unreachable_code)]
-                #private::settle_value(&mut #dispatch, #value);
+    let run = if !scan.question && !scan.macro_call {
+        quote!(#dispatch.settle(#value);)
+    } else if matches!(context, Context::Async) && (scan.macro_call || scan.awaits) {
+        let witness = Ident::new("__taskgroup_witness", Span::mixed_site());
+        // The hint's `return` is what rustc names in a note ("return type
+        // inferred to be .. here") on any type error in the arm, so it is
+        // there only when needed (a macro call may hide a `return`), and it
+        // points at the arm's head.
+        let hint = scan.macro_call.then(|| {
+            let head = arm.head.clone().into_iter().next();
+            let head = head.map_or(body.span(), |tt| tt.span());
+            let witness = Ident::new("__taskgroup_witness", Span::mixed_site().located_at(head));
+            quote_spanned! {Span::call_site().located_at(head)=>
+                if false {
+                    return #witness.hint();
+                }
             }
+        });
+        let value = quote_spanned! {at_body=>
+            #witness.ok(match () { () => #body })
         };
-    }
-    let assign = quote_spanned! {at_body=>
-        #[allow(unreachable_code)]
-        let () = #slot = #private::Some(#value);
-    };
-    let run = if asyncness {
         quote! {
-            let #outcome = #private::async_arm(
-                async || -> #private::Result<(), #private::Raise> {
-                    #assign
-                    #private::Ok(())
-                },
-            )
-            .await;
+            let #witness = #private::witness(&#dispatch);
+            #dispatch.settle(async { #hint #value }.await);
         }
     } else {
+        // In a sync context, the closure is located at the header of the
+        // enclosing function (or closure), which is what rustc names when an
+        // arm awaits ("this is not `async`") or uses `?` on an `Option` ("this
+        // function returns a `Result`"): its `||` at the header's first token,
+        // the end of its result type and its braces at the last.
+        let (first, last) = match context {
+            Context::Sync { first, last } => (first, last),
+            Context::Async => (body.span(), body.span()),
+        };
+        let first = Span::call_site().located_at(first);
+        let last = Span::call_site().located_at(last);
+        let header = quote_spanned!(first=> || -> #private::Outcome<_);
+        let header_end = quote_spanned!(last=> >);
+        let mut closure_body = Group::new(Delimiter::Brace, value);
+        closure_body.set_span(last);
         quote! {
-            let #outcome = #private::sync_arm(
-                || -> #private::Result<(), #private::Raise> {
-                    #assign
-                    #private::Ok(())
-                },
-            );
+            #private::sync_arm(&mut #dispatch, #header #header_end #closure_body);
         }
     };
+    // An arm that diverges (`panic!()`) makes the `Ok(..)` around it
+    // unreachable, which is the point and not worth a warning.
     quote! {
+        #[allow(unreachable_code)]
         if let #private::Some(#binding) = #take {
-            #[allow(unused_mut, unused_assignments)]
-            let mut #slot = #private::slot(&#dispatch);
             #run
-            #private::settle(&mut #dispatch, #outcome, #slot);
+        }
+    }
+}
+
+/// What an arm's raw tokens hold, looking into every group (macro arguments
+/// and lowered nested matches included).
+#[derive(Default)]
+struct Scan {
+    /// A `?`, which may leave the arm.
+    question: bool,
+    /// A macro call (`name!(..)`, `name![..]`, `name! {..}`), which may expand
+    /// to a `return`, a `?` or an `.await` that this macro cannot see. Also
+    /// says yes for `if !(..)`, which only costs the closure.
+    macro_call: bool,
+    /// An `.await`.
+    awaits: bool,
+}
+
+impl Scan {
+    fn of(tokens: TokenStream) -> Self {
+        let mut scan = Scan::default();
+        scan.visit(tokens);
+        scan
+    }
+
+    fn visit(&mut self, tokens: TokenStream) {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        for (index, tree) in trees.iter().enumerate() {
+            let next = trees.get(index + 1);
+            match tree {
+                TokenTree::Group(group) => self.visit(group.stream()),
+                TokenTree::Punct(punct) if punct.as_char() == '?' => self.question = true,
+                TokenTree::Punct(punct) if punct.as_char() == '.' => {
+                    self.awaits |=
+                        matches!(next, Some(TokenTree::Ident(ident)) if ident == "await");
+                }
+                TokenTree::Ident(_) => {
+                    self.macro_call |= matches!(
+                        (next, trees.get(index + 2)),
+                        (Some(TokenTree::Punct(bang)), Some(TokenTree::Group(_)))
+                            if bang.as_char() == '!'
+                    );
+                }
+                _ => {}
+            }
         }
     }
 }

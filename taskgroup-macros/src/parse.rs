@@ -1051,16 +1051,6 @@ fn tokens_are_marker(tokens: TokenStream) -> bool {
     last_ident.is_some_and(|ident| ident == "except_star")
 }
 
-/// Whether raw tokens contain a `?` anywhere (conservatively: a macro call's
-/// input may use `?` in an expression).
-pub(crate) fn tokens_contain_question(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|tt| match tt {
-        TokenTree::Punct(punct) => punct.as_char() == '?',
-        TokenTree::Group(group) => tokens_contain_question(group.stream()),
-        _ => false,
-    })
-}
-
 /// Tokens as the user would write them: `io::Error`, `Vec<u8>`, `dyn Error`
 /// (`TokenStream`'s `Display` puts spaces between all tokens).
 pub(crate) fn display(tokens: &impl ToTokens) -> String {

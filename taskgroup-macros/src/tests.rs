@@ -132,6 +132,49 @@ fn errors_still_expand_to_the_right_shape() {
     assert!(text.contains(". run ("));
 }
 
+/// How many times `name` is an identifier of `stream`.
+fn count_ident(stream: &TokenStream, name: &str) -> usize {
+    let mut names = Vec::new();
+    idents(stream.clone(), &mut names);
+    names.iter().filter(|ident| *ident == name).count()
+}
+
+#[test]
+fn task_group_arms_that_can_leave_early_get_their_own_closure_or_async_block() {
+    let expansion = expand::task_group(tokens(
+        "|tg| 0 \
+         except* A => 1, \
+         except* B => leave!(), \
+         except* C => f()?, \
+         except* D => g().await, \
+         except* E => h(x.map(|y| y?)), \
+         except* F => g().await?",
+    ));
+    // A and D (an `.await` does not leave the arm): inlined; B (a macro may
+    // hide a `return` or an `.await`) and F: an async block, B's with the type
+    // hint; C and E (a `?`, even inside a closure: the scan errs on the side of
+    // the closure): a sync closure
+    assert_eq!(count_ident(&expansion, "witness"), 2);
+    assert_eq!(count_ident(&expansion, "hint"), 1);
+    assert_eq!(count_ident(&expansion, "sync_arm"), 2);
+    assert_eq!(count_ident(&expansion, "settle"), 4);
+}
+
+#[test]
+fn except_star_sync_arms_that_can_leave_early_get_their_own_closure() {
+    let expansion = expand::except_star(
+        TokenStream::new(),
+        tokens(
+            "fn f() -> R { #[except_star] match x { \
+                 Ok(v) => v, A(_) => 1, B(_) => leave!(), C(_) => f()?, D(_) => if !(x) { 1 } else { 2 } \
+             } }",
+        ),
+    );
+    // B, C and D (`if !(..)` looks like a macro call to the scan) get a closure
+    assert_eq!(count_ident(&expansion, "sync_arm"), 3);
+    assert_eq!(count_ident(&expansion, "witness"), 0);
+}
+
 #[test]
 fn display_writes_types_as_users_do() {
     let ty: syn::Type = syn::parse2(tokens("std :: io :: Error")).unwrap();

@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Lifetime, Type};
 
@@ -164,7 +163,9 @@ enum Context {
 /// best-effort expansion type-checks without follow-up errors. It does not enter
 /// closures, async blocks or items (their control flow is their own), nor the
 /// except* arms of a nested `#[except_star] match` (checked when that match is
-/// lowered).
+/// lowered). The lowering relies on it: an arm with neither a `?` nor a macro
+/// call is inlined, which is sound only because no written-out `return`,
+/// `break` or `continue` is left in it to leave the function or a loop.
 struct ControlFlow<'a> {
     context: Context,
     /// Loops entered inside the checked expression.
@@ -272,42 +273,4 @@ impl VisitMut for ControlFlow<'_> {
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-}
-
-/// Whether an arm must run in a closure: it uses `?` (which must raise into the
-/// dispatch, not leave the function). `?` inside a closure or async block of
-/// its own does not count; `?` anywhere in a macro call's tokens does, since
-/// the macro may expand it into an expression of the arm.
-pub(crate) fn uses_question_mark(expr: &Expr) -> bool {
-    let mut finder = QuestionMark(false);
-    finder.visit_expr(expr);
-    finder.0
-}
-
-struct QuestionMark(bool);
-
-impl<'ast> Visit<'ast> for QuestionMark {
-    fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
-        self.0 = true;
-    }
-
-    fn visit_macro(&mut self, node: &'ast syn::Macro) {
-        self.0 |= crate::parse::tokens_contain_question(node.tokens.clone());
-    }
-
-    fn visit_expr(&mut self, node: &'ast Expr) {
-        match node {
-            // A lowered nested `#[except_star] match` leaves with `?`.
-            Expr::Verbatim(tokens) => {
-                self.0 |= crate::parse::tokens_contain_question(tokens.clone())
-            }
-            _ => syn::visit::visit_expr(self, node),
-        }
-    }
-
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-
-    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }

@@ -13,23 +13,23 @@ use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{Attribute, Block, Expr, ExprMatch, Meta};
 
-use crate::expand;
+use crate::expand::{self, Context};
 use crate::parse::{self, is_marker};
 use crate::valid::{self, Errors};
 
 /// Lowers every marked `match` in `block`.
 ///
-/// `private` is the path to the facade's `__private` module; `asyncness` says
+/// `private` is the path to the facade's `__private` module; `context` says
 /// whether the block runs in async context (an `async fn`).
 pub(crate) fn lower_block(
     block: &mut Block,
     private: &TokenStream,
-    asyncness: bool,
+    context: Context,
     errors: &mut Errors,
 ) {
     Markers {
         private,
-        asyncness,
+        context,
         errors,
     }
     .visit_block_mut(block);
@@ -39,30 +39,30 @@ pub(crate) fn lower_block(
 pub(crate) fn lower_expr(
     expr: &mut Expr,
     private: &TokenStream,
-    asyncness: bool,
+    context: Context,
     errors: &mut Errors,
 ) {
     Markers {
         private,
-        asyncness,
+        context,
         errors,
     }
     .visit_expr_mut(expr);
 }
 
-/// The visitor. `asyncness` tracks the context at the current node: a closure
-/// resets it to the closure's own, an `async` block sets it.
+/// The visitor. `context` tracks the context at the current node: a closure
+/// resets it to the closure's own, an `async` block makes it async.
 struct Markers<'a> {
     private: &'a TokenStream,
-    asyncness: bool,
+    context: Context,
     errors: &'a mut Errors,
 }
 
 impl Markers<'_> {
-    fn with_asyncness(&mut self, asyncness: bool, visit: impl FnOnce(&mut Self)) {
-        let outer = std::mem::replace(&mut self.asyncness, asyncness);
+    fn with_context(&mut self, context: Context, visit: impl FnOnce(&mut Self)) {
+        let outer = std::mem::replace(&mut self.context, context);
         visit(self);
-        self.asyncness = outer;
+        self.context = outer;
     }
 
     /// Reports markers with arguments and repeated markers; the first one counts.
@@ -95,7 +95,7 @@ impl Markers<'_> {
         for arm in &mut except.arms {
             self.visit_expr_mut(&mut arm.body);
         }
-        Expr::Verbatim(expand::except_match(&except, self.private, self.asyncness))
+        Expr::Verbatim(expand::except_match(&except, self.private, self.context))
     }
 
     fn misplaced(&mut self, markers: &[Attribute], what: &str) {
@@ -114,12 +114,11 @@ impl VisitMut for Markers<'_> {
         if markers.is_empty() {
             return match expr {
                 Expr::Closure(closure) => {
-                    let asyncness = closure.asyncness.is_some();
-                    self.with_asyncness(asyncness, |this| {
+                    self.with_context(Context::of_closure(closure), |this| {
                         syn::visit_mut::visit_expr_closure_mut(this, closure)
                     });
                 }
-                Expr::Async(block) => self.with_asyncness(true, |this| {
+                Expr::Async(block) => self.with_context(Context::Async, |this| {
                     syn::visit_mut::visit_expr_async_mut(this, block)
                 }),
                 _ => syn::visit_mut::visit_expr_mut(self, expr),
@@ -270,22 +269,22 @@ struct NestedFunctions<'a> {
 impl VisitMut for NestedFunctions<'_> {
     fn visit_item_fn_mut(&mut self, node: &mut syn::ItemFn) {
         if !node.attrs.iter().any(is_marker) {
-            let asyncness = node.sig.asyncness.is_some();
-            lower_block(&mut node.block, self.private, asyncness, self.errors);
+            let context = Context::of_fn(&node.sig);
+            lower_block(&mut node.block, self.private, context, self.errors);
         }
     }
 
     fn visit_impl_item_fn_mut(&mut self, node: &mut syn::ImplItemFn) {
         if !node.attrs.iter().any(is_marker) {
-            let asyncness = node.sig.asyncness.is_some();
-            lower_block(&mut node.block, self.private, asyncness, self.errors);
+            let context = Context::of_fn(&node.sig);
+            lower_block(&mut node.block, self.private, context, self.errors);
         }
     }
 
     fn visit_trait_item_fn_mut(&mut self, node: &mut syn::TraitItemFn) {
         if let (false, Some(block)) = (node.attrs.iter().any(is_marker), &mut node.default) {
-            let asyncness = node.sig.asyncness.is_some();
-            lower_block(block, self.private, asyncness, self.errors);
+            let context = Context::of_fn(&node.sig);
+            lower_block(block, self.private, context, self.errors);
         }
     }
 }
