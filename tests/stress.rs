@@ -458,12 +458,7 @@ async fn dropping_the_run_while_eight_threads_spawn_leaks_nothing() {
                     let mut tally = DropTally::default();
                     start.wait();
                     for i in 0..PER_THREAD {
-                        let guard = live.guard();
-                        let task = async move {
-                            let _guard = guard;
-                            std::future::pending::<()>().await;
-                        };
-                        let outcome = spawner.try_spawn(task);
+                        let outcome = spawner.try_spawn(live.pending());
                         if i == 0 {
                             let _ = first_in.send(());
                         }
@@ -586,11 +581,7 @@ async fn limited_tasks_aborted_before_their_turn_are_dropped_before_run_returns(
             .limit(1)
             .run(async |tg| {
                 for _ in 0..20 {
-                    let guard = live.guard();
-                    tg.spawn(async move {
-                        let _guard = guard;
-                        std::future::pending::<()>().await;
-                    });
+                    tg.spawn(live.pending());
                 }
                 tg.cancel();
                 Ok::<_, Infallible>(())

@@ -156,6 +156,31 @@ impl Live {
     }
 }
 
+impl Live {
+    /// A task future that holds a guard and sleeps for `period` (`HOUR`: until
+    /// it is cancelled).
+    pub fn sleeper(
+        &self,
+        period: Duration,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let guard = self.guard();
+        async move {
+            let _guard = guard;
+            tokio::time::sleep(period).await;
+        }
+    }
+
+    /// A task future that holds a guard and never completes: it ends only by
+    /// being dropped (cancelled, aborted, or refused).
+    pub fn pending(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let guard = self.guard();
+        async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
 impl Drop for LiveGuard {
     fn drop(&mut self) {
         if self.0.alive.fetch_sub(1, Ordering::SeqCst) == 1 {
