@@ -513,9 +513,10 @@ async fn dropping_the_run_while_eight_threads_spawn_leaks_nothing() {
             );
             accepted += tally.accepted.len();
             for handle in &mut tally.accepted {
+                // Every task ends (else the watchdog fails: "a task still
+                // running"), cancelled, and the handle keeps saying so.
                 let outcome = watchdog("an aborted task's handle", &mut *handle).await;
                 assert_eq!(outcome, Err(TaskError::Cancelled), "round {round}");
-                assert!(handle.is_finished(), "round {round}: a task still running");
                 assert_eq!(handle.result(), Err(TaskError::Cancelled), "round {round}");
             }
             assert!(tally.refused == 1 || tally.accepted.len() as u64 == PER_THREAD);
