@@ -760,7 +760,13 @@ async fn test_taskgroup_25() {
     .await;
     let eg = result.unwrap_err();
     assert_eq!(get_error_types(&eg), ["ZeroDivisionError"]);
-    assert!(nhydras.load(Ordering::SeqCst) >= 10);
+    // CPython asserts `nhydras >= 10`, which the error above already implies
+    // (hercules fails only then). On the paused clock the heads double every
+    // 10 ms (1, 3, 7, 15 by 30 ms, 31 by 40 ms) and hercules looks every 15 ms,
+    // so it fails at 30 or 45 ms; at most 31 heads means the failure stopped the
+    // doubling at once, instead of letting it run on.
+    let heads = nhydras.load(Ordering::SeqCst);
+    assert!((10..=31).contains(&heads), "{heads} heads");
 }
 
 // ---------------------------------------------------------------------------

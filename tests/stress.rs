@@ -24,10 +24,10 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use taskgroup::{ErrorGroup, Node, SpawnRefused, TaskError, TaskGroup, TaskHandle};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 mod common;
-use common::{Live, LiveGuard};
+use common::{watchdog, Live, LiveGuard};
 
 common::error_types! {
     /// The error failing tasks return.
@@ -322,10 +322,17 @@ async fn eight_threads_racing_the_group_end_lose_no_spawn() {
     for round in 0..5 {
         let ran = Arc::new(AtomicU64::new(0));
         let start = Arc::new(Barrier::new(usize::try_from(THREADS).unwrap() + 1));
+        // Each thread says when its first spawn is in.
+        let (first_in, mut firsts) = mpsc::unbounded_channel::<()>();
         let mut threads = Vec::new();
         let result = TaskGroup::run(async |tg| {
             for _ in 0..THREADS {
-                let (spawner, start, ran) = (tg.spawner(), Arc::clone(&start), Arc::clone(&ran));
+                let (spawner, start, ran, first_in) = (
+                    tg.spawner(),
+                    Arc::clone(&start),
+                    Arc::clone(&ran),
+                    first_in.clone(),
+                );
                 threads.push(std::thread::spawn(move || {
                     let mut tally = Tally::default();
                     start.wait();
@@ -335,11 +342,17 @@ async fn eight_threads_racing_the_group_end_lose_no_spawn() {
                             ran.fetch_add(1, Ordering::SeqCst);
                             Ok::<_, Infallible>(i)
                         };
-                        match spawner.try_spawn(task) {
+                        let outcome = spawner.try_spawn(task);
+                        if i == 0 {
+                            let _ = first_in.send(());
+                        }
+                        match outcome {
                             Ok(handle) => {
                                 tally.accepted.push(handle);
-                                // Give the workers a chance to drain the group, so
-                                // that it can end while the threads still spawn.
+                                // Pacing, not synchronisation: gives the workers a
+                                // chance to drain the group, so that it can end
+                                // while the threads still spawn. The assertions
+                                // hold whatever the interleaving.
                                 if i % 16 == 0 {
                                     std::thread::sleep(Duration::from_micros(50));
                                 }
@@ -360,12 +373,21 @@ async fn eight_threads_racing_the_group_end_lose_no_spawn() {
                     tally
                 }));
             }
-            // Let the threads start, then end the body while they spawn.
+            // Let the threads start, then end the body while they spawn: once each
+            // has made its first spawn (it used to sleep 2 ms and hope).
             let start = Arc::clone(&start);
             tokio::task::spawn_blocking(move || start.wait())
                 .await
                 .unwrap();
-            tokio::time::sleep(Duration::from_millis(2)).await;
+            watchdog("every thread's first spawn", async {
+                for _ in 0..THREADS {
+                    firsts
+                        .recv()
+                        .await
+                        .expect("a thread ended before its first spawn");
+                }
+            })
+            .await;
             Ok::<_, Infallible>(())
         })
         .await;
@@ -377,6 +399,11 @@ async fn eight_threads_racing_the_group_end_lose_no_spawn() {
         .await
         .unwrap();
         let accepted: u64 = tallies.iter().map(|t| t.accepted.len() as u64).sum();
+        // Every thread's first spawn came while the body still ran, so got in.
+        assert!(
+            tallies.iter().all(|t| !t.accepted.is_empty()),
+            "round {round}: a spawn into the open group was refused"
+        );
         assert_eq!(
             ran_at_return, accepted,
             "round {round}: every accepted spawn ran before run returned"
@@ -405,25 +432,37 @@ struct DropTally {
 /// Eight threads spawn never-ending tasks while the `run` future is dropped:
 /// every task that got in is aborted (none left alive once the runtime ran on),
 /// every other spawn is refused with its future handed back.
+///
+/// The run is dropped once every thread's first spawn is in (it used to be
+/// dropped after 5 ms of real time, which on a busy machine could come before
+/// any spawn), while the threads go on spawning. After a dropped run, a handle's
+/// outcome is not readable at once (the abort runs on a worker): each handle is
+/// awaited, which its own waker ends, and the guards are awaited to zero
+/// (instead of polling `is_finished()` and `alive()` every 2 ms for at most 1 s).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_run_while_eight_threads_spawn_leaks_nothing() {
     for round in 0..5 {
         let live = Live::default();
         let start = Arc::new(Barrier::new(usize::try_from(THREADS).unwrap() + 1));
+        let (first_in, mut firsts) = mpsc::unbounded_channel::<()>();
         let mut threads = Vec::new();
-        let run = TaskGroup::run(async |tg| {
+        let mut run = Box::pin(TaskGroup::run(async |tg| {
             for _ in 0..THREADS {
-                let (spawner, start, live) = (tg.spawner(), Arc::clone(&start), live.clone());
+                let (spawner, start, live, first_in) = (
+                    tg.spawner(),
+                    Arc::clone(&start),
+                    live.clone(),
+                    first_in.clone(),
+                );
                 threads.push(std::thread::spawn(move || {
                     let mut tally = DropTally::default();
                     start.wait();
                     for i in 0..PER_THREAD {
-                        let guard = live.guard();
-                        let task = async move {
-                            let _guard = guard;
-                            std::future::pending::<()>().await;
-                        };
-                        match spawner.try_spawn(task) {
+                        let outcome = spawner.try_spawn(live.pending());
+                        if i == 0 {
+                            let _ = first_in.send(());
+                        }
+                        match outcome {
                             Ok(handle) => tally.accepted.push(handle),
                             Err(refused) => {
                                 drop(refused.future);
@@ -431,6 +470,9 @@ async fn dropping_the_run_while_eight_threads_spawn_leaks_nothing() {
                                 break;
                             }
                         }
+                        // Pacing, not synchronisation: keeps the threads spawning
+                        // while the run is dropped. The assertions hold whatever
+                        // the interleaving.
                         if i % 16 == 0 {
                             std::thread::sleep(Duration::from_micros(50));
                         }
@@ -444,38 +486,48 @@ async fn dropping_the_run_while_eight_threads_spawn_leaks_nothing() {
                 .unwrap();
             std::future::pending::<()>().await;
             Ok::<_, Infallible>(())
-        });
-        let dropped = tokio::time::timeout(Duration::from_millis(5), run).await;
-        assert!(dropped.is_err(), "the run never ends by itself");
-        let tallies: Vec<DropTally> = tokio::task::spawn_blocking(move || {
+        }));
+        watchdog("every thread's first spawn", async {
+            tokio::select! {
+                _ = &mut run => panic!("round {round}: the run never ends by itself"),
+                () = async {
+                    for _ in 0..THREADS {
+                        firsts.recv().await.expect("a thread ended before its first spawn");
+                    }
+                } => {}
+            }
+        })
+        .await;
+        drop(run);
+        let mut tallies: Vec<DropTally> = tokio::task::spawn_blocking(move || {
             threads.into_iter().map(|t| t.join().unwrap()).collect()
         })
         .await
         .unwrap();
-        // Aborts are asynchronous: give the workers a moment (real time).
-        for _ in 0..500 {
-            if live.alive() == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        assert_eq!(
-            live.alive(),
-            0,
-            "round {round}: a task outlived its dropped group"
-        );
         let mut accepted = 0;
-        for tally in &tallies {
+        for tally in &mut tallies {
+            // Every thread's first spawn came while the body still ran, so got in.
+            assert!(
+                !tally.accepted.is_empty(),
+                "round {round}: a spawn into the open group was refused"
+            );
             accepted += tally.accepted.len();
-            for handle in &tally.accepted {
-                assert!(handle.is_finished(), "round {round}: a task still running");
+            for handle in &mut tally.accepted {
+                // Every task ends (else the watchdog fails: "a task still
+                // running"), cancelled, and the handle keeps saying so.
+                let outcome = watchdog("an aborted task's handle", &mut *handle).await;
+                assert_eq!(outcome, Err(TaskError::Cancelled), "round {round}");
                 assert_eq!(handle.result(), Err(TaskError::Cancelled), "round {round}");
             }
             assert!(tally.refused == 1 || tally.accepted.len() as u64 == PER_THREAD);
         }
-        assert!(
-            accepted > 0,
-            "round {round}: no spawn got in before the drop"
+        assert!(accepted >= usize::try_from(THREADS).unwrap());
+        // Aborts are asynchronous: the last guard's drop ends the wait.
+        live.none_left().await;
+        assert_eq!(
+            live.alive(),
+            0,
+            "round {round}: a task outlived its dropped group"
         );
     }
 }
@@ -530,11 +582,7 @@ async fn limited_tasks_aborted_before_their_turn_are_dropped_before_run_returns(
             .limit(1)
             .run(async |tg| {
                 for _ in 0..20 {
-                    let guard = live.guard();
-                    tg.spawn(async move {
-                        let _guard = guard;
-                        std::future::pending::<()>().await;
-                    });
+                    tg.spawn(live.pending());
                 }
                 tg.cancel();
                 Ok::<_, Infallible>(())
@@ -557,12 +605,20 @@ async fn stopped_blocking_tasks_drop_their_closures_before_run_returns() {
         let _cancelled = TaskGroup::builder()
             .limit(1)
             .run(async |tg| {
-                tg.spawn_blocking(|| std::thread::sleep(std::time::Duration::from_millis(2)));
+                // Once it has the only permit, holds it until the group is
+                // cancelled (it used to sleep 2 ms, which a slow start could
+                // outlast), so the tasks behind it are still waiting for their
+                // turn when `cancel` stops them.
+                let (release, held) = std::sync::mpsc::channel::<()>();
+                tg.spawn_blocking(move || {
+                    let _ = held.recv();
+                });
                 for _ in 0..8 {
                     let guard = live.guard();
                     tg.spawn_blocking(move || drop(guard));
                 }
                 tg.cancel();
+                drop(release);
                 Ok::<_, Infallible>(())
             })
             .await;

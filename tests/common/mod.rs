@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
 use std::time::Duration;
 
 use taskgroup::ErrorGroup;
+use tokio::sync::Notify;
 
 // ---------------------------------------------------------------------------
 // Error types
@@ -110,27 +111,108 @@ pub fn messages(eg: &ErrorGroup) -> Vec<String> {
 /// the other) so that a reading taken while guards come and go on other threads
 /// is still a count that existed.
 #[derive(Clone, Default)]
-pub struct Live(Arc<AtomicUsize>);
+pub struct Live(Arc<LiveCount>);
+
+#[derive(Default)]
+struct LiveCount {
+    alive: AtomicUsize,
+    /// Woken each time the count drops to zero.
+    none_left: Notify,
+}
 
 /// One live future of a [`Live`] counter; counts it out on drop.
-pub struct LiveGuard(Arc<AtomicUsize>);
+pub struct LiveGuard(Arc<LiveCount>);
 
 impl Live {
     /// Counts one more live future, until the guard is dropped.
     pub fn guard(&self) -> LiveGuard {
-        self.0.fetch_add(1, Ordering::SeqCst);
+        self.0.alive.fetch_add(1, Ordering::SeqCst);
         LiveGuard(Arc::clone(&self.0))
     }
 
     /// How many guards are alive now.
     pub fn alive(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
+        self.0.alive.load(Ordering::SeqCst)
+    }
+
+    /// Waits until no guard is alive: for futures dropped asynchronously (aborted
+    /// tasks of a dropped group stop at their next poll, on a worker thread).
+    /// Woken by the last guard's drop, not by polling the clock; fails the test
+    /// through [`watchdog`] if some guard is never dropped.
+    pub async fn none_left(&self) {
+        watchdog("every guarded future to be dropped", async {
+            loop {
+                // Created before the check: `notify_waiters` reaches a `Notified`
+                // from its creation on, so a drop between the check and the
+                // `.await` is not missed.
+                let dropped = self.0.none_left.notified();
+                if self.alive() == 0 {
+                    return;
+                }
+                dropped.await;
+            }
+        })
+        .await;
+    }
+}
+
+impl Live {
+    /// A task future that holds a guard and sleeps for `period` (`HOUR`: until
+    /// it is cancelled).
+    pub fn sleeper(
+        &self,
+        period: Duration,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let guard = self.guard();
+        async move {
+            let _guard = guard;
+            tokio::time::sleep(period).await;
+        }
+    }
+
+    /// A task future that holds a guard and never completes: it ends only by
+    /// being dropped (cancelled, aborted, or refused).
+    pub fn pending(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let guard = self.guard();
+        async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        }
     }
 }
 
 impl Drop for LiveGuard {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        if self.0.alive.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.none_left.notify_waiters();
+        }
+    }
+}
+
+/// The most tasks seen inside a section at once (for `limit(n)`): a task calls
+/// [`enter`](Concurrency::enter) as it starts and [`leave`](Concurrency::leave)
+/// as it ends.
+#[derive(Clone, Default)]
+pub struct Concurrency {
+    now: Arc<AtomicUsize>,
+    max: Arc<AtomicUsize>,
+}
+
+impl Concurrency {
+    /// One more task inside.
+    pub fn enter(&self) {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max.fetch_max(now, Ordering::SeqCst);
+    }
+
+    /// One task fewer inside.
+    pub fn leave(&self) {
+        self.now.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// The most tasks that were inside at once.
+    pub fn max(&self) -> usize {
+        self.max.load(Ordering::SeqCst)
     }
 }
 
@@ -163,6 +245,23 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Python's seconds as a `Duration`, so ported timings read as in CPython.
 pub fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
+}
+
+/// How long a test waits for something that must happen (a thread to meet
+/// another, an aborted task to be dropped) before it reports a hang. Not a timing
+/// the test depends on: what it waits for takes microseconds, and is awaited
+/// through a channel or a notification, not by sleeping; the bound only turns a
+/// bug (a hang) into a failure instead of a test that never ends.
+pub const WATCHDOG: Duration = Duration::from_secs(60);
+
+/// Awaits `future`, failing the test if it takes longer than [`WATCHDOG`]
+/// (`waiting_for` says what did not happen). For multi-thread tests, on the real
+/// clock; on a paused clock the bound is virtual and only ends a hang.
+pub async fn watchdog<F: std::future::Future>(waiting_for: &str, future: F) -> F::Output {
+    match tokio::time::timeout(WATCHDOG, future).await {
+        Ok(output) => output,
+        Err(_) => panic!("still waiting for {waiting_for} after {WATCHDOG:?}: a hang"),
+    }
 }
 
 /// Lets every task woken by a cancellation run its last poll (the paused clock
