@@ -1,4 +1,4 @@
-//! The program of DESIGN.md §1: ten tasks, some fail at random with a
+//! The crate's main example: ten tasks, some fail at random with a
 //! `ValueError`, and an except* arm prints each one. Python's version:
 //!
 //! ```python

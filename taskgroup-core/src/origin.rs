@@ -1,4 +1,5 @@
-//! [`Origin`]: where an error leaf came from (provenance, DESIGN.md rule 3.15).
+//! [`Origin`]: where an error leaf came from: its task (id and name) or the
+//! group's body, and the source location of the `spawn` (or `run`) call.
 
 use std::fmt;
 use std::panic::Location;

@@ -1,5 +1,5 @@
 //! Unit tests of the stages, and the parser robustness property: no input, however
-//! malformed, makes the macros panic (DESIGN.md §9). Everything here runs on
+//! malformed, makes the macros panic: they answer every input with tokens. Everything here runs on
 //! `proc_macro2` token streams, outside a proc-macro context.
 
 use std::str::FromStr;
