@@ -7,6 +7,7 @@
 //! cargo bench --bench overhead -- --quick           # fewer rounds
 //! cargo bench --bench overhead -- --only fan_out --flavour current_thread \
 //!     --variant taskgroup --rounds 1 --warmup 0     # one variant (for a profiler)
+//! cargo bench --bench overhead -- --only fail_fast --variant taskgroup,joinset_abort_all
 //! ```
 //!
 //! Prints a human summary on stderr and one JSON line per workload and runtime
@@ -480,7 +481,12 @@ fn measure(workload: &Workload, flavour: &str, rt: &Runtime, options: &Options, 
     let variants: Vec<_> = workload
         .variants
         .iter()
-        .filter(|(name, _)| options.variant.as_deref().is_none_or(|v| v == *name))
+        .filter(|(name, _)| {
+            options
+                .variant
+                .as_deref()
+                .is_none_or(|v| v.split(',').any(|v| v == *name))
+        })
         .collect();
     let rounds = match options.rounds {
         Some(rounds) => rounds,
