@@ -2,7 +2,7 @@
 """Runs every benchmark of DESIGN.md §8 and writes the results.
 
     python3 benches/report.py              # everything: 3 full runs of the timing benches
-    python3 benches/report.py --quick      # fewer rounds per run (a fifth)
+    python3 benches/report.py --quick      # a fifth of the rounds per run, Python twice
     python3 benches/report.py --runs 5     # more full runs, for a tighter spread
     python3 benches/report.py --compile    # also re-measure check time (benches/compile_time.py)
     python3 benches/report.py --no-run     # only redraw from benches/results.json
@@ -13,8 +13,9 @@ markers in BENCHMARKS.md, so no number there is typed by hand.
 Each full run of `benches/overhead.rs` runs every variant of a workload in
 interleaved rounds, inside a spawned task, on the same runtime (see the
 method in its header) and reports medians. A ratio here is ours / baseline
-of those medians; the number shown is the median over the full runs, and the
-spread is its min–max over the runs (run-to-run), next to the quartiles of
+of those medians; the number shown is the median (the upper one for an even
+number) over the full runs, and the spread is its min–max over the runs
+(run-to-run), next to the quartiles of
 the per-round paired ratios of the middle run (within a run). The times shown
 are the medians of that middle run (the run whose ratio is the median one).
 """
@@ -75,7 +76,8 @@ def measure(args):
         runs.append(parse_lines(out))
     memory = {row["bench"]: row for row in parse_lines(
         run(["cargo", "bench", "-q", "--bench", "memory"], stdout=subprocess.PIPE).stdout)}
-    python = json.loads(run([sys.executable, "benches/python_taskgroup.py"],
+    repeat = ["--repeat", "2"] if args.quick else []
+    python = json.loads(run([sys.executable, "benches/python_taskgroup.py", *repeat],
                             stdout=subprocess.PIPE).stdout)
     if args.compile:
         run([sys.executable, "benches/compile_time.py"])
