@@ -2,6 +2,11 @@
 //! against tokio's `JoinSet`, counted by a global allocator. Run with
 //! `cargo bench --bench memory`; prints one JSON line per kind of task.
 //!
+//! Both the group and the `JoinSet` run inside a task spawned on a
+//! current-thread runtime (as groups are used), one after the other, and count
+//! only what their own spawns allocate (the bytes live when every task has
+//! been polled once and is pending, minus the bytes live before the first spawn).
+//!
 //! Two kinds of pending task: one waiting on a timer (`sleep`), the typical
 //! case, and `std::future::pending()`, a zero-sized future. Tokio rounds every
 //! task allocation up to a multiple of 128 bytes; `JoinSet` with a zero-sized
@@ -90,6 +95,15 @@ fn sleeping() -> tokio::time::Sleep {
     tokio::time::sleep(Duration::from_secs(3600))
 }
 
+/// Runs `bytes` as a task spawned on `rt`, as groups are used.
+fn in_task(
+    rt: &tokio::runtime::Runtime,
+    bytes: impl std::future::Future<Output = f64> + Send + 'static,
+) -> f64 {
+    rt.block_on(rt.spawn(bytes))
+        .expect("the benchmark task panicked")
+}
+
 fn report(bench: &str, ours: f64, joinset: f64) {
     println!(
         "{{\"bench\":\"{bench}\",\"taskgroup\":{ours:.1},\"joinset\":{joinset:.1},\"ratio\":{:.3}}}",
@@ -106,10 +120,10 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let ours = rt.block_on(taskgroup_bytes(sleeping));
-    let joinset = rt.block_on(joinset_bytes(sleeping));
+    let ours = in_task(&rt, taskgroup_bytes(sleeping));
+    let joinset = in_task(&rt, joinset_bytes(sleeping));
     report("memory_per_pending_task", ours, joinset);
-    let ours = rt.block_on(taskgroup_bytes(pending::<()>));
-    let joinset = rt.block_on(joinset_bytes(pending::<()>));
+    let ours = in_task(&rt, taskgroup_bytes(pending::<()>));
+    let joinset = in_task(&rt, joinset_bytes(pending::<()>));
     report("memory_per_pending_task_zero_sized", ours, joinset);
 }

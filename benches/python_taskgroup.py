@@ -16,6 +16,7 @@ import tracemalloc
 
 TRIVIAL_TASKS = 100_000
 SLEEPING_TASKS = 10_000
+FAN_OUT_GROUPS = 20_000
 ERRORS = 10_000
 
 
@@ -38,17 +39,32 @@ async def spawn_join():
 
 
 async def fail():
+    await asyncio.sleep(0)  # yields once
     raise Boom()
 
 
 async def fail_fast():
     try:
         async with asyncio.TaskGroup() as tg:
-            for _ in range(SLEEPING_TASKS - 1):
-                tg.create_task(asyncio.sleep(3600))
+            for _ in range(SLEEPING_TASKS):
+                tg.create_task(asyncio.sleep(10))
             tg.create_task(fail())
     except* Boom:
         pass
+
+
+async def leaf(i):
+    await asyncio.sleep(0)  # yields once
+    return i
+
+
+async def fan_out():
+    total = 0
+    for _ in range(FAN_OUT_GROUPS):
+        async with asyncio.TaskGroup() as tg:
+            tasks = [tg.create_task(leaf(i)) for i in range(3)]
+        total += sum(t.result() for t in tasks)
+    return total
 
 
 def split():
@@ -90,6 +106,7 @@ def main():
         "python": sys.version.split()[0],
         "spawn_join_100k": statistics.median(timed(spawn_join) for _ in range(args.repeat)),
         "fail_fast_10k": statistics.median(timed(fail_fast) for _ in range(args.repeat)),
+        "fan_out_20k": statistics.median(timed(fan_out) for _ in range(args.repeat)),
         "split_10k": statistics.median(split() for _ in range(args.repeat)),
         "memory_per_pending_task": asyncio.run(pending_bytes()),
     }
