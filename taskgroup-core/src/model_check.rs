@@ -19,6 +19,17 @@ use loom::thread;
 use crate::live::LiveCount;
 use crate::registry::{TaskControl, Tasks};
 
+/// Explores `f` under loom with at most three preemptions per execution, the
+/// bound under which tokio checks its primitives too: bugs of this protocol
+/// need one or two, and the search stays within seconds.
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(3);
+    }
+    builder.check(f);
+}
+
 /// A task as the registry sees it.
 #[derive(Clone, Default)]
 struct StubTask {
@@ -44,7 +55,7 @@ const LEFT: usize = 2;
 
 #[test]
 fn a_spawn_racing_the_groups_finish_either_runs_before_it_or_is_refused() {
-    loom::model(|| {
+    model(|| {
         let live = Arc::new(LiveCount::new());
         let unit = Arc::new(AtomicUsize::new(OUT));
         let spawner = {
@@ -64,14 +75,17 @@ fn a_spawn_racing_the_groups_finish_either_runs_before_it_or_is_refused() {
             assert!(!live.try_enter(), "a finished group takes no unit");
         }
         spawner.join().unwrap();
-        assert!(live.try_finish(), "with everything counted out, it finishes");
+        assert!(
+            live.try_finish(),
+            "with everything counted out, it finishes"
+        );
         assert_ne!(unit.load(SeqCst), RUNNING);
     });
 }
 
 #[test]
 fn cancelling_while_a_unit_spawns_refuses_it_or_counts_it() {
-    loom::model(|| {
+    model(|| {
         let live = Arc::new(LiveCount::new());
         let entered = Arc::new(AtomicBool::new(false));
         let spawner = {
@@ -85,14 +99,14 @@ fn cancelling_while_a_unit_spawns_refuses_it_or_counts_it() {
         live.close(); // cancel
         spawner.join().unwrap();
         live.leave(); // the body ends
-        // A unit that got in keeps the group open until it leaves.
+                      // A unit that got in keeps the group open until it leaves.
         assert_eq!(live.try_finish(), !entered.load(SeqCst));
     });
 }
 
 #[test]
 fn a_task_registered_while_the_group_stops_is_aborted() {
-    loom::model(|| {
+    model(|| {
         let tasks = Arc::new(Tasks::<StubTask>::new());
         let task = StubTask::default();
         let spawner = {
@@ -111,7 +125,7 @@ fn a_task_registered_while_the_group_stops_is_aborted() {
 
 #[test]
 fn a_task_ending_before_its_spawner_registers_it_frees_its_slot() {
-    loom::model(|| {
+    model(|| {
         let tasks = Arc::new(Tasks::<StubTask>::new());
         let task = StubTask::default();
         let key = tasks.reserve();
@@ -137,7 +151,7 @@ fn once_the_group_finishes_every_outcome_is_readable() {
     // dropped), then the runtime stores its outcome. The group's future waits
     // (yielding, never blocking) for the count and the stored outcomes, as
     // `run` does; then every handle reads its outcome at once.
-    loom::model(|| {
+    model(|| {
         let live = Arc::new(LiveCount::new());
         let tasks = Arc::new(Tasks::<StubTask>::new());
         let mut handles = Vec::new();
@@ -170,7 +184,7 @@ fn once_the_group_finishes_every_outcome_is_readable() {
 
 #[test]
 fn tasks_stopped_by_the_group_are_waited_for_before_it_finishes() {
-    loom::model(|| {
+    model(|| {
         let live = Arc::new(LiveCount::new());
         let tasks = Arc::new(Tasks::<StubTask>::new());
         assert!(live.try_enter());

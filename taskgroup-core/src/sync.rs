@@ -21,5 +21,7 @@ pub(crate) use std::sync::{Mutex, MutexGuard};
 /// Locks a mutex whose data stays consistent even if a holder panicked (every
 /// critical section of the protocol is a few pushes or takes).
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
