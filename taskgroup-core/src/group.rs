@@ -263,12 +263,12 @@ impl TaskGroup {
     ///
     /// Cancel safe: it only waits.
     pub async fn cancelled(&self) {
-        self.shared.soft.cancelled().await;
+        self.shared.cancelling.fired().await;
     }
 
     /// Whether the group has started cancelling.
     pub fn is_cancelled(&self) -> bool {
-        self.shared.soft.is_cancelled()
+        self.shared.cancelling.is_fired()
     }
 
     /// Whether the group refuses new tasks (cancelling or finished).

@@ -20,6 +20,7 @@ mod origin;
 mod registry;
 mod run;
 mod shared;
+mod signal;
 mod summary;
 mod sync;
 mod task;

@@ -8,8 +8,6 @@
 //! complete in tokio's eyes ([`Tasks::outcomes_stored`]), so that after `run`
 //! every handle gives its outcome at once, and the handles never wait.
 
-use std::collections::VecDeque;
-
 use slab::Slab;
 
 use crate::sync::{lock, AtomicBool, Mutex, Ordering};
@@ -47,19 +45,50 @@ enum Registration<H> {
 
 struct Registry<H> {
     tasks: Slab<Registration<H>>,
-    /// Ended tasks, oldest first; swept as tasks end, so it holds only the last
-    /// few (and, after a stop, the aborted ones).
-    ending: VecDeque<H>,
+    ending: Ending<H>,
 }
 
-impl<H: TaskControl> Registry<H> {
-    /// Keeps `task` until the runtime has stored its outcome, dropping the
-    /// older entries that are complete.
-    fn ending(&mut self, task: H) {
-        while self.ending.front().is_some_and(H::is_finished) {
-            self.ending.pop_front();
+/// Ended tasks whose outcome may not be stored yet. Swept as tasks end, so it
+/// holds only the few that ended at the same moment on other workers: a few
+/// inline places (no allocation for a group's common case), and a list for
+/// the rest and for the tasks a stop aborted.
+struct Ending<H> {
+    recent: [Option<H>; 4],
+    more: Vec<H>,
+}
+
+impl<H: TaskControl> Ending<H> {
+    fn new() -> Self {
+        Ending {
+            recent: [None, None, None, None],
+            more: Vec::new(),
         }
-        self.ending.push_back(task);
+    }
+
+    /// Keeps `task` until the runtime has stored its outcome, dropping the
+    /// entries that are complete from the inline places.
+    fn push(&mut self, task: H) {
+        let mut task = Some(task);
+        for place in &mut self.recent {
+            if place.as_ref().is_some_and(H::is_finished) {
+                *place = None;
+            }
+            if place.is_none() {
+                *place = task.take();
+            }
+        }
+        self.more.extend(task);
+    }
+
+    /// Drops the entries that are complete; `true` if none is left.
+    fn sweep(&mut self) -> bool {
+        for place in &mut self.recent {
+            if place.as_ref().is_some_and(H::is_finished) {
+                *place = None;
+            }
+        }
+        self.more.retain(|task| !task.is_finished());
+        self.more.is_empty() && self.recent.iter().all(Option::is_none)
     }
 }
 
@@ -75,8 +104,8 @@ impl<H: TaskControl> Tasks<H> {
     pub(crate) fn new() -> Self {
         Tasks {
             registry: Mutex::new(Registry {
-                tasks: Slab::new(),
-                ending: VecDeque::new(),
+                tasks: Slab::with_capacity(4),
+                ending: Ending::new(),
             }),
             stopped: AtomicBool::new(false),
         }
@@ -95,10 +124,10 @@ impl<H: TaskControl> Tasks<H> {
         let mut registry = lock(&self.registry);
         if self.is_stopped() {
             task.abort(); // the slots were emptied by `stop`
-            registry.ending.push_back(task);
+            registry.ending.more.push(task);
         } else if matches!(registry.tasks.get(key), Some(Registration::Ended)) {
             registry.tasks.remove(key);
-            registry.ending(task);
+            registry.ending.push(task);
         } else if let Some(slot) = registry.tasks.get_mut(key) {
             *slot = Registration::Running(task);
         }
@@ -120,7 +149,7 @@ impl<H: TaskControl> Tasks<H> {
             Some(slot @ Registration::Spawning) => *slot = Registration::Ended,
             Some(Registration::Running(_)) => {
                 if let Registration::Running(task) = registry.tasks.remove(key) {
-                    registry.ending(task);
+                    registry.ending.push(task);
                 }
             }
             Some(Registration::Ended) | None => {}
@@ -147,7 +176,7 @@ impl<H: TaskControl> Tasks<H> {
             }
         }
         // Kept until the runtime has stored their outcomes.
-        lock(&self.registry).ending.extend(aborted);
+        lock(&self.registry).ending.more.extend(aborted);
     }
 
     /// Whether tasks must stop (the body too).
@@ -158,8 +187,6 @@ impl<H: TaskControl> Tasks<H> {
     /// Whether the runtime has stored the outcome of every task that ended;
     /// asked once the live count is zero, so no task is added meanwhile.
     pub(crate) fn outcomes_stored(&self) -> bool {
-        let mut registry = lock(&self.registry);
-        registry.ending.retain(|task| !task.is_finished());
-        registry.ending.is_empty()
+        lock(&self.registry).ending.sweep()
     }
 }

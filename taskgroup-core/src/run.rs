@@ -35,9 +35,6 @@ where
     let future = body(TaskGroup {
         shared: Arc::clone(&shared),
     });
-    // The body's error is boxed inside the panic catch: the conversion is user
-    // code too.
-    let future = async move { future.await.map_err(box_error) };
     let mut body = pin!(Body {
         future: Some(AssertUnwindSafe(future).catch_unwind()),
         value: None,
@@ -95,13 +92,14 @@ fn start(builder: Builder, origin: &Origin) -> Result<(Arc<Shared>, Timers), Err
         return Err(single(ConfigError::NoRuntime, origin.clone()));
     };
     let enclosing = ambient();
-    let now = Instant::now();
-    let own = earliest(
-        builder.deadline.and_then(|d| clamp_far_future(d, now)),
-        builder
-            .timeout
-            .and_then(|timeout| deadline_after(now, timeout)),
-    );
+    // The clock is read only by groups with a deadline: most have none.
+    let now = (builder.deadline.is_some() || builder.timeout.is_some()).then(Instant::now);
+    let own = now.and_then(|now| {
+        earliest(
+            builder.deadline.and_then(|d| clamp_far_future(d, now)),
+            builder.timeout.and_then(|t| deadline_after(now, t)),
+        )
+    });
     let timeout = Timeout {
         // Reported as a timeout when the timeout, not the deadline, came first.
         after: builder
@@ -135,9 +133,10 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<B, T> Body<B, T>
+impl<B, T, E> Body<B, T>
 where
-    B: Future<Output = Result<Result<T, BoxError>, Payload>>,
+    B: Future<Output = Result<Result<T, E>, Payload>>,
+    E: Into<BoxError> + 'static,
 {
     /// Polls the body unless the group has stopped it, and records how it ended.
     fn poll(self: Pin<&mut Self>, shared: &Shared, cx: &mut Context<'_>, origin: &Origin) {
@@ -156,6 +155,17 @@ where
             None => {}
             Some(Ok(Ok(value))) => *this.value = Some(value),
             Some(Ok(Err(error))) => {
+                // Boxing the error runs the user's conversion: a panic there is
+                // the body's panic.
+                let boxed = std::panic::catch_unwind(AssertUnwindSafe(|| box_error(error)));
+                let error = match boxed {
+                    Ok(error) => error,
+                    Err(payload) => {
+                        shared.panicked(payload);
+                        shared.leave();
+                        return;
+                    }
+                };
                 *this.error = Some(match Node::error(error) {
                     Node::Leaf(leaf) => Node::Leaf(leaf.with_origin(origin.clone())),
                     group => group,
@@ -225,7 +235,7 @@ impl Timers {
     /// Once the group is cancelling, waits out the grace period, then stops the
     /// tasks; `true` when it stopped them now (the body must stop too).
     fn poll_grace(&mut self, shared: &Shared, cx: &mut Context<'_>) -> bool {
-        if !shared.soft.is_cancelled() || shared.is_stopped() {
+        if !shared.cancelling.is_fired() || shared.is_stopped() {
             return false;
         }
         let period = shared.grace.unwrap_or_default();

@@ -9,10 +9,10 @@ use std::time::Duration;
 use futures::task::AtomicWaker;
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
-use tokio_util::sync::CancellationToken;
 
 use crate::live::LiveCount;
 use crate::registry::{TaskKey, Tasks};
+use crate::signal::Signal;
 use crate::sync::{lock, AtomicBool, Mutex, Ordering};
 use crate::timeout::Ambient;
 use crate::{ErrorGroup, Node, TASK_GROUP_MESSAGE};
@@ -27,7 +27,7 @@ pub(crate) struct Shared {
     /// Wakes the `run` future: when the count reaches zero, and on cancellation.
     pub(crate) waker: AtomicWaker,
     /// Fires first on cancellation: what `TaskGroup::cancelled` waits for.
-    pub(crate) soft: CancellationToken,
+    pub(crate) cancelling: Signal,
     /// Abort handles of the running tasks, to stop them, and whether they were.
     tasks: Tasks<AbortHandle>,
     pub(crate) grace: Option<Duration>,
@@ -55,7 +55,7 @@ impl Shared {
             name: config.name,
             live: LiveCount::new(), // the body
             waker: AtomicWaker::new(),
-            soft: CancellationToken::new(),
+            cancelling: Signal::default(),
             tasks: Tasks::new(),
             grace: config.grace,
             supervise: config.supervise,
@@ -99,7 +99,7 @@ impl Shared {
     /// now or (with a grace period) when the `run` future's grace timer fires.
     pub(crate) fn cancel(&self) {
         self.live.close();
-        self.soft.cancel();
+        self.cancelling.fire();
         self.close_queue();
         if self.grace.is_none() {
             self.stop();
@@ -110,7 +110,7 @@ impl Shared {
     /// Stops everything at once (a panic, or the `run` future dropped).
     pub(crate) fn abort(&self) {
         self.live.close();
-        self.soft.cancel();
+        self.cancelling.fire();
         self.close_queue();
         self.stop();
         self.waker.wake();

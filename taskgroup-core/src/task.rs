@@ -262,7 +262,7 @@ impl Admission {
                 Err(_closed) => return Poll::Ready(None),
             }
         }
-        Poll::Ready((!shared.soft.is_cancelled()).then_some(()))
+        Poll::Ready((!shared.cancelling.is_fired()).then_some(()))
     }
 }
 
