@@ -26,6 +26,12 @@ use crate::sync::{AtomicUsize, Ordering};
 /// Set once the group refuses new units (cancelling or finished).
 const CLOSED: usize = 1 << (usize::BITS - 1);
 
+/// A unit the group refused; `last`: it was the last to leave, wake the group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Refused {
+    pub(crate) last: bool,
+}
+
 /// Running units (the body counts as one) in the low bits, [`CLOSED`] on top.
 pub(crate) struct LiveCount(AtomicUsize);
 
@@ -36,13 +42,16 @@ impl LiveCount {
     }
 
     /// Counts a new unit in, unless the group is closed.
-    pub(crate) fn try_enter(&self) -> bool {
+    ///
+    /// A refused unit was counted in for an instant, so it may be the last to
+    /// leave: then it must wake the group like any last unit, or a group that
+    /// saw it in the count waits forever (`Refused { last: true }`).
+    pub(crate) fn try_enter(&self) -> Result<(), Refused> {
         let before = self.0.fetch_add(1, Ordering::AcqRel);
         if before & CLOSED == 0 {
-            return true;
+            return Ok(());
         }
-        self.leave();
-        false
+        Err(Refused { last: self.leave() })
     }
 
     /// Counts a unit out; `true` when it was the last one (wake the group).

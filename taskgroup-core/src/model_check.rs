@@ -61,7 +61,7 @@ fn a_spawn_racing_the_groups_finish_either_runs_before_it_or_is_refused() {
         let spawner = {
             let (live, unit) = (Arc::clone(&live), Arc::clone(&unit));
             thread::spawn(move || {
-                if live.try_enter() {
+                if live.try_enter().is_ok() {
                     unit.store(RUNNING, SeqCst);
                     unit.store(LEFT, SeqCst);
                     live.leave();
@@ -72,7 +72,7 @@ fn a_spawn_racing_the_groups_finish_either_runs_before_it_or_is_refused() {
         if live.try_finish() {
             // Finished: the spawn was refused, or it ran and counted out first.
             assert_ne!(unit.load(SeqCst), RUNNING);
-            assert!(!live.try_enter(), "a finished group takes no unit");
+            assert!(live.try_enter().is_err(), "a finished group takes no unit");
         }
         spawner.join().unwrap();
         assert!(
@@ -91,7 +91,7 @@ fn cancelling_while_a_unit_spawns_refuses_it_or_counts_it() {
         let spawner = {
             let (live, entered) = (Arc::clone(&live), Arc::clone(&entered));
             thread::spawn(move || {
-                if live.try_enter() {
+                if live.try_enter().is_ok() {
                     entered.store(true, SeqCst);
                 }
             })
@@ -101,6 +101,34 @@ fn cancelling_while_a_unit_spawns_refuses_it_or_counts_it() {
         live.leave(); // the body ends
                       // A unit that got in keeps the group open until it leaves.
         assert_eq!(live.try_finish(), !entered.load(SeqCst));
+    });
+}
+
+#[test]
+fn a_refused_spawn_that_leaves_last_wakes_the_group() {
+    // The group finished once; its run future polls again (waiting for stored
+    // outcomes) and may see a refused spawn's instant in the count. Whoever
+    // brings the count back to zero must wake it.
+    model(|| {
+        let live = Arc::new(LiveCount::new());
+        live.leave(); // the body ends
+        assert!(live.try_finish());
+        let woken = Arc::new(AtomicBool::new(false));
+        let spawner = {
+            let (live, woken) = (Arc::clone(&live), Arc::clone(&woken));
+            thread::spawn(move || {
+                let refused = live.try_enter().expect_err("the group is finished");
+                if refused.last {
+                    woken.store(true, SeqCst);
+                }
+            })
+        };
+        // The run future: registers its waker, then checks the count.
+        let waits = !live.try_finish();
+        spawner.join().unwrap();
+        if waits {
+            assert!(woken.load(SeqCst), "nobody woke the group");
+        }
     });
 }
 
@@ -157,7 +185,7 @@ fn once_the_group_finishes_every_outcome_is_readable() {
         let mut handles = Vec::new();
         let mut threads = Vec::new();
         for _ in 0..2 {
-            assert!(live.try_enter());
+            assert!(live.try_enter().is_ok());
             let task = StubTask::default();
             let key = tasks.reserve();
             tasks.register(key, task.clone());
@@ -187,7 +215,7 @@ fn tasks_stopped_by_the_group_are_waited_for_before_it_finishes() {
     model(|| {
         let live = Arc::new(LiveCount::new());
         let tasks = Arc::new(Tasks::<StubTask>::new());
-        assert!(live.try_enter());
+        assert!(live.try_enter().is_ok());
         let task = StubTask::default();
         let key = tasks.reserve();
         tasks.register(key, task.clone());

@@ -8,6 +8,8 @@
 //! complete in tokio's eyes ([`Tasks::outcomes_stored`]), so that after `run`
 //! every handle gives its outcome at once, and the handles never wait.
 
+use std::collections::VecDeque;
+
 use slab::Slab;
 
 use crate::sync::{lock, AtomicBool, Mutex, Ordering};
@@ -48,47 +50,45 @@ struct Registry<H> {
     ending: Ending<H>,
 }
 
-/// Ended tasks whose outcome may not be stored yet. Swept as tasks end, so it
-/// holds only the few that ended at the same moment on other workers: a few
-/// inline places (no allocation for a group's common case), and a list for
-/// the rest and for the tasks a stop aborted.
+/// Ended tasks whose outcome may not be stored yet, oldest first. Swept from
+/// the front as tasks end, so it holds only the few that ended at about the
+/// same moment on other workers (and, after a stop, the aborted ones).
 struct Ending<H> {
-    recent: [Option<H>; 4],
-    more: Vec<H>,
+    queue: VecDeque<H>,
 }
 
 impl<H: TaskControl> Ending<H> {
     fn new() -> Self {
         Ending {
-            recent: [None, None, None, None],
-            more: Vec::new(),
+            queue: VecDeque::new(),
         }
     }
 
-    /// Keeps `task` until the runtime has stored its outcome, dropping the
-    /// entries that are complete from the inline places.
-    fn push(&mut self, task: H) {
-        let mut task = Some(task);
-        for place in &mut self.recent {
-            if place.as_ref().is_some_and(H::is_finished) {
-                *place = None;
+    /// Keeps `task` until the runtime has stored its outcome, and takes out up
+    /// to two of the oldest entries that are complete (one check when, as
+    /// usual, the oldest is), for the caller to drop outside the lock: the last
+    /// reference to a task frees its memory, which is no work for a lock holder.
+    #[must_use = "drop the released tasks outside the lock"]
+    fn push(&mut self, task: H) -> [Option<H>; 2] {
+        let mut released = [None, None];
+        for place in &mut released {
+            if !self.queue.front().is_some_and(H::is_finished) {
+                break;
             }
-            if place.is_none() {
-                *place = task.take();
-            }
+            *place = self.queue.pop_front();
         }
-        self.more.extend(task);
+        self.queue.push_back(task);
+        released
+    }
+
+    fn extend(&mut self, tasks: impl IntoIterator<Item = H>) {
+        self.queue.extend(tasks);
     }
 
     /// Drops the entries that are complete; `true` if none is left.
     fn sweep(&mut self) -> bool {
-        for place in &mut self.recent {
-            if place.as_ref().is_some_and(H::is_finished) {
-                *place = None;
-            }
-        }
-        self.more.retain(|task| !task.is_finished());
-        self.more.is_empty() && self.recent.iter().all(Option::is_none)
+        self.queue.retain(|task| !task.is_finished());
+        self.queue.is_empty()
     }
 }
 
@@ -124,10 +124,12 @@ impl<H: TaskControl> Tasks<H> {
         let mut registry = lock(&self.registry);
         if self.is_stopped() {
             task.abort(); // the slots were emptied by `stop`
-            registry.ending.more.push(task);
+            registry.ending.extend([task]);
         } else if matches!(registry.tasks.get(key), Some(Registration::Ended)) {
             registry.tasks.remove(key);
-            registry.ending.push(task);
+            let released = registry.ending.push(task);
+            drop(registry);
+            drop(released);
         } else if let Some(slot) = registry.tasks.get_mut(key) {
             *slot = Registration::Running(task);
         }
@@ -149,7 +151,9 @@ impl<H: TaskControl> Tasks<H> {
             Some(slot @ Registration::Spawning) => *slot = Registration::Ended,
             Some(Registration::Running(_)) => {
                 if let Registration::Running(task) = registry.tasks.remove(key) {
-                    registry.ending.push(task);
+                    let released = registry.ending.push(task);
+                    drop(registry);
+                    drop(released);
                 }
             }
             Some(Registration::Ended) | None => {}
@@ -176,7 +180,7 @@ impl<H: TaskControl> Tasks<H> {
             }
         }
         // Kept until the runtime has stored their outcomes.
-        lock(&self.registry).ending.more.extend(aborted);
+        lock(&self.registry).ending.extend(aborted);
     }
 
     /// Whether tasks must stop (the body too).

@@ -75,7 +75,15 @@ impl Shared {
 
     /// Counts a new task in, unless the group is closed.
     pub(crate) fn try_enter(&self) -> bool {
-        self.live.try_enter()
+        match self.live.try_enter() {
+            Ok(()) => true,
+            Err(refused) => {
+                if refused.last {
+                    self.waker.wake();
+                }
+                false
+            }
+        }
     }
 
     /// Counts a task (or the body) out, waking the group when none is left.
