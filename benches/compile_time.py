@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""DESIGN.md §8 compile-time workload: a generated crate with 100 `task_group!`
-uses against the same code lowered by hand to core calls; reports the median
-`cargo check` time of each (dependencies built once beforehand).
+"""The compile-time workload of the performance targets: a generated crate with
+100 `task_group!` uses against the same code lowered by hand to core calls;
+reports the median `cargo check` time of each (dependencies built once
+beforehand).
 
     python3 benches/compile_time.py [--uses 100] [--runs 5]
 

@@ -1,4 +1,4 @@
-//! DESIGN.md §8: heap bytes per pending task, 100,000 tasks, our task group
+//! Performance target: heap bytes per pending task, 100,000 tasks, our task group
 //! against tokio's `JoinSet`, counted by a global allocator. Run with
 //! `cargo bench --bench memory`; prints one JSON line per kind of task.
 //!

@@ -1,6 +1,6 @@
-//! DESIGN.md §8 timing workloads: our task group side by side with tokio's
-//! `JoinSet` (and `FuturesUnordered`, `tokio::try_join!`), on a multi-thread
-//! runtime with 2 workers and on a current-thread runtime.
+//! The timing workloads of the performance targets: our task group side by side
+//! with tokio's `JoinSet` (and `FuturesUnordered`, `tokio::try_join!`), on a
+//! multi-thread runtime with 2 workers and on a current-thread runtime.
 //!
 //! ```sh
 //! cargo bench --bench overhead                      # every workload, full rounds
@@ -248,7 +248,7 @@ mod fan_out {
     }
 
     /// The 3 futures polled in place by the request's own task (no tokio tasks):
-    /// the baseline for scoped tasks (DESIGN.md §11), recorded for later.
+    /// the baseline for scoped tasks (planned), recorded for later.
     pub async fn try_join(groups: usize) {
         let mut sum = 0;
         for _ in 0..groups {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The DESIGN.md §8 workloads in Python 3.11's asyncio.TaskGroup, for the
+"""The performance-target workloads in Python 3.11's asyncio.TaskGroup, for the
 comparison table in BENCHMARKS.md. Prints one JSON object: median seconds per
 workload, and bytes per pending task (tracemalloc).
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs every benchmark of DESIGN.md §8 and writes the results.
+"""Runs every benchmark of the performance targets and writes the results.
 
     python3 benches/report.py              # everything: 3 full runs of the timing benches
     python3 benches/report.py --quick      # a fifth of the rounds per run, Python twice

@@ -1,5 +1,5 @@
-//! Cancellation at every await point (DESIGN.md §9 "no task outlives its group",
-//! rule 3.8 "dropping the `run` future aborts every task").
+//! Cancellation at every await point: no task outlives its group, and dropping the
+//! `run` future aborts every task.
 //!
 //! For a few representative group shapes, the `run` future is dropped after each
 //! possible number of polls: 0 (never polled), 1, 2, … up to the poll that completes

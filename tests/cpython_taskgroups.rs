@@ -1,6 +1,5 @@
-//! CPython 3.11's `test_asyncio/test_taskgroups.py`, ported: catalogue section A
-//! (`../shared/conformance/catalogue.md`). Each test is named after its CPython
-//! counterpart; the docs of each say how the Python scenario maps to Rust.
+//! CPython 3.11's `test_asyncio/test_taskgroups.py`, ported. Each test is named after
+//! its CPython counterpart; the docs of each say how the Python scenario maps to Rust.
 //!
 //! Two differences from Python shape the ports:
 //!
@@ -21,13 +20,13 @@
 //!
 //! Not ported (NICE and Python-specific, or impossible to express in Rust):
 //! - `test_taskgroup_20a`, `test_taskgroup_21a`: `BaseException` subclasses grouped
-//!   into a `BaseExceptionGroup`; Rust has no such class of error (catalogue A12).
+//!   into a `BaseExceptionGroup`; Rust has no such class of error.
 //! - `test_taskgroup_task_context`: contextvars `Context` objects have no tokio
 //!   equivalent (task-locals are the user's business).
 //! - `test_taskgroup_already_entered`, `test_taskgroup_double_enter`,
 //!   `test_taskgroup_not_entered`, `test_taskgroup_without_parent_task`: `run` takes
 //!   the body as a closure, so a group cannot be entered twice, used before it is
-//!   entered, or entered outside a task (A15). `test_taskgroup_finished` is ported:
+//!   entered, or entered outside a task. `test_taskgroup_finished` is ported:
 //!   a spawner can outlive its group.
 
 use std::panic::AssertUnwindSafe;
@@ -168,7 +167,7 @@ async fn fail_in_cleanup(group: TaskGroup) -> Result<(), ZeroDivisionError> {
 }
 
 // ---------------------------------------------------------------------------
-// A1 Normal completion; results readable after exit
+// Normal completion; results readable after exit
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -199,7 +198,7 @@ async fn test_taskgroup_02() {
 }
 
 // ---------------------------------------------------------------------------
-// A3 Explicitly cancelling one child is not an error
+// Explicitly cancelling one child is not an error
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -222,7 +221,7 @@ async fn test_taskgroup_03() {
 }
 
 // ---------------------------------------------------------------------------
-// A4, A5 The first failure aborts the group; the result is a group
+// The first failure aborts the group; the result is a group
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -279,7 +278,7 @@ async fn test_cancel_children_on_child_error() {
     };
     let eg = runner.await.unwrap_err();
     assert_eq!(get_error_types(&eg), ["ZeroDivisionError"]);
-    // The three failures race the cancellation: one to three of them land (A5).
+    // The three failures race the cancellation: one to three of them land.
     assert!((1..=3).contains(&eg.len()), "{eg:?}");
     assert_eq!(num.get(), 0);
     assert_eq!(t2_cancel.get(), 1);
@@ -287,7 +286,7 @@ async fn test_cancel_children_on_child_error() {
 }
 
 // ---------------------------------------------------------------------------
-// A6 External cancellation of the parent cancels every child
+// External cancellation of the parent cancels every child
 // ---------------------------------------------------------------------------
 
 /// Five children sleeping 5 s, each counting `weight` into `num` if cancelled.
@@ -379,7 +378,7 @@ async fn test_taskgroup_22() {
 }
 
 // ---------------------------------------------------------------------------
-// A7 Errors beat cancellation (cooperative equivalents)
+// Errors beat cancellation (cooperative equivalents)
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -448,7 +447,7 @@ async fn test_taskgroup_16() {
 }
 
 // ---------------------------------------------------------------------------
-// A8 A body error aborts the children and is wrapped
+// A body error aborts the children and is wrapped
 // ---------------------------------------------------------------------------
 
 type Pair = (TaskHandle<u32>, TaskHandle<u32>);
@@ -493,7 +492,7 @@ async fn test_taskgroup_10() {
 }
 
 // ---------------------------------------------------------------------------
-// A9 A body that turns its cancellation into another error contributes it
+// A body that turns its cancellation into another error contributes it
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -538,13 +537,13 @@ async fn test_taskgroup_19() {
         .await;
     let eg = result.unwrap_err();
     assert_eq!(get_error_types(&eg), ["MyExc", "ZeroDivisionError"]);
-    // Child errors first, the body's last (A8).
+    // Child errors first, the body's last.
     let order: Vec<String> = eg.iter().map(ToString::to_string).collect();
     assert_eq!(order, ["ZeroDivisionError", "MyExc"]);
 }
 
 // ---------------------------------------------------------------------------
-// A10 Nested groups
+// Nested groups
 // ---------------------------------------------------------------------------
 
 /// The runner of `_11` and `_12`: an outer group (optionally with a sleeping child)
@@ -623,7 +622,7 @@ async fn test_taskgroup_14() {
 }
 
 // ---------------------------------------------------------------------------
-// A11 KeyboardInterrupt and SystemExit (panics) bypass grouping
+// KeyboardInterrupt and SystemExit (panics) bypass grouping
 // ---------------------------------------------------------------------------
 
 #[derive(Debug, PartialEq, Eq)]
@@ -682,7 +681,7 @@ async fn test_taskgroup_21() {
 }
 
 // ---------------------------------------------------------------------------
-// A2, A17 Exit waits for every child, including late ones
+// Exit waits for every child, including late ones
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -770,7 +769,7 @@ async fn test_taskgroup_25() {
 }
 
 // ---------------------------------------------------------------------------
-// A16 Task name
+// Task name
 // ---------------------------------------------------------------------------
 
 #[tokio::test]
@@ -785,7 +784,7 @@ async fn test_taskgroup_task_name() {
 }
 
 // ---------------------------------------------------------------------------
-// A13 Spawning is refused once the group is aborting
+// Spawning is refused once the group is aborting
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -820,7 +819,7 @@ async fn test_taskgroup_no_create_task_after_failure() {
 }
 
 // ---------------------------------------------------------------------------
-// A14 The group's cancellation stays inside the group
+// The group's cancellation stays inside the group
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -851,7 +850,7 @@ async fn test_taskgroup_context_manager_exit_raises() {
 }
 
 // ---------------------------------------------------------------------------
-// A15 Lifecycle: a group that has finished refuses tasks
+// Lifecycle: a group that has finished refuses tasks
 // ---------------------------------------------------------------------------
 
 #[tokio::test]
@@ -871,7 +870,7 @@ async fn test_taskgroup_finished() {
     );
 }
 
-// A18: the group message and leaf order are checked in tests/runtime_rules.rs
+// The group message and leaf order are checked in tests/runtime_rules.rs
 // (rule_3_6_single_error_is_still_a_group, rule_3_4_errors_in_completion_order_body_last).
-// A19: the uncancel()/cancelling() quirks of 3.11.7 have no Rust counterpart: group
+// The uncancel()/cancelling() quirks of 3.11.7 have no Rust counterpart: group
 // cancellation never touches the caller (see test_taskgroup_context_manager_exit_raises).

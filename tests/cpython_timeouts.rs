@@ -1,13 +1,12 @@
-//! CPython 3.11's `test_asyncio/test_timeouts.py`, ported: catalogue section E
-//! (`../shared/conformance/catalogue.md`). Each test is named after its CPython
-//! counterpart.
+//! CPython 3.11's `test_asyncio/test_timeouts.py`, ported. Each test is named after
+//! its CPython counterpart.
 //!
 //! Python's `async with asyncio.timeout(d):` maps to a group with
 //! `TaskGroup::builder().timeout(d)` (or `.deadline(at)` for `timeout_at`), and
 //! `TimeoutError` to a [`Timeout`] leaf in the group's error. Differences:
 //!
 //! - A timeout is always a group's, so the result is an `ErrorGroup` holding the
-//!   `Timeout` leaf (DESIGN.md rule 3.6), not a bare `TimeoutError`.
+//!   `Timeout` leaf (a group's error is always a group), not a bare `TimeoutError`.
 //! - Python's timeout cancels the body by throwing `CancelledError` into it. Rust
 //!   drops the body instead, which cannot run cleanup code; where a Python test
 //!   needs the body to do something after the timeout fired (`finally:` blocks),
@@ -92,7 +91,7 @@ async fn sleep_with_timeout(t: Duration, d: Duration) -> Result<(), ErrorGroup> 
 }
 
 // ---------------------------------------------------------------------------
-// E1 Expiry raises TimeoutError; the body observes cancellation
+// Expiry raises TimeoutError; the body observes cancellation
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -140,7 +139,7 @@ async fn test_waiter_cancelled() {
 }
 
 // ---------------------------------------------------------------------------
-// E2, E3 No expiry; no timeout
+// No expiry; no timeout
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -180,7 +179,7 @@ async fn test_timeout_at_disabled() {
 }
 
 // ---------------------------------------------------------------------------
-// E4 A zero or past deadline fires at the first suspension point
+// A zero or past deadline fires at the first suspension point
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -244,7 +243,7 @@ async fn test_timeout_in_the_past_sleep_zero_real_clock() {
 }
 
 // ---------------------------------------------------------------------------
-// E5 Only the timeout's own cancellation is converted
+// Only the timeout's own cancellation is converted
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -283,7 +282,7 @@ async fn test_foreign_exception_on_timeout() {
 }
 
 // ---------------------------------------------------------------------------
-// E6 A foreign cancellation is not turned into a timeout
+// A foreign cancellation is not turned into a timeout
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -332,7 +331,7 @@ async fn test_cancel_in_timeout_after_cancellation() {
 }
 
 // ---------------------------------------------------------------------------
-// E7 Nested timeouts: the outermost expired one wins
+// Nested timeouts: the outermost expired one wins
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -386,7 +385,7 @@ async fn test_nested_timeouts_concurrent() {
 #[tokio::test]
 async fn test_nested_timeouts_loop_busy() {
     // The thread blocks past both deadlines: the outer one converts, the inner one
-    // is cancelled without reporting (catalogue E7, verified on 3.11.7).
+    // is cancelled without reporting, as CPython 3.11.7 does.
     let t0 = Instant::now();
     let inner_reported = Flag::default();
     let eg = TaskGroup::builder()
@@ -420,7 +419,7 @@ async fn test_nested_timeouts_loop_busy() {
 
 #[tokio::test(start_paused = true)]
 async fn test_nested_timeouts_inner_expires_alone() {
-    // Verified on 3.11.7 (catalogue E7): when only the inner deadline has passed,
+    // As CPython 3.11.7 does: when only the inner deadline has passed,
     // the inner group times out, the body continues, and the outer fires later.
     let inner_timeout = Arc::new(Mutex::new(None));
     let eg = TaskGroup::builder()
@@ -445,7 +444,7 @@ async fn test_nested_timeouts_inner_expires_alone() {
 }
 
 // ---------------------------------------------------------------------------
-// E8 Timeouts compose with cancellation already present
+// Timeouts compose with cancellation already present
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -520,7 +519,7 @@ async fn test_timeout_after_cancellation() {
 }
 
 // ---------------------------------------------------------------------------
-// E11 A body that swallows the timeout's cancellation (documented difference)
+// A body that swallows the timeout's cancellation (documented difference)
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -547,7 +546,7 @@ async fn test_timeout_expiring() {
 }
 
 // ---------------------------------------------------------------------------
-// E14 Timeout around a TaskGroup (verified on 3.11.7; no CPython test)
+// Timeout around a TaskGroup (verified on 3.11.7; no CPython test)
 // ---------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]

@@ -1,6 +1,7 @@
-//! Behaviour of `ErrorGroup` and the except* dispatch `ExceptStar` (DESIGN.md §4;
-//! conformance catalogue B, C and D). Each test is named after the rule it pins; the
-//! CPython test it mirrors, if any, is in the comment above it.
+//! Behaviour of `ErrorGroup` and the except* dispatch `ExceptStar`, checked against
+//! CPython's `test_exception_group.py` and `test_except_star.py`. Each test is
+//! named after the rule it pins; the CPython test it mirrors, if any, is in the
+//! comment above it.
 
 use std::error::Error;
 use std::fmt;
@@ -80,7 +81,7 @@ fn err<T>(result: Result<T, ErrorGroup>) -> ErrorGroup {
 }
 
 // ---------------------------------------------------------------------------
-// Construction and reading (B3, B4, B6, B7, D10)
+// Construction and reading
 // ---------------------------------------------------------------------------
 
 // BadConstructorArgs.test_bad_EG_construction__bad_excs_sequence: an empty sequence is
@@ -194,7 +195,7 @@ fn into_errors_moves_the_errors_out_in_leaf_order() {
     assert_eq!(errors, [ValueError(1), ValueError(2), ValueError(3)]);
 }
 
-// DeepRecursionInSplitAndSubgroup (D9): iteration keeps its own stack, so a deep tree
+// DeepRecursionInSplitAndSubgroup: iteration keeps its own stack, so a deep tree
 // does not overflow the thread's stack.
 #[test]
 fn iteration_over_a_very_deep_group_does_not_recurse() {
@@ -216,7 +217,7 @@ fn error_group_is_an_error_generic_over_its_leaf_type() {
 }
 
 // ---------------------------------------------------------------------------
-// split and subgroup (D1–D5, C4)
+// split and subgroup
 // ---------------------------------------------------------------------------
 
 fn mixed() -> ErrorGroup {
@@ -346,7 +347,7 @@ fn subgroup_by_predicate_gives_the_matches_with_their_nesting_or_none() {
     );
 }
 
-// test_split_copies_notes (D5): both parts get the notes, and they are independent.
+// test_split_copies_notes: both parts get the notes, and they are independent.
 #[test]
 fn split_copies_group_notes_to_both_sides_and_they_stay_independent() {
     let mut inner = group("nested", [v(3), o(4)]);
@@ -467,7 +468,7 @@ fn panicking_predicate_in_take_by_leaves_every_leaf_in_the_dispatch() {
 }
 
 // ---------------------------------------------------------------------------
-// Display and Debug (B8)
+// Display and Debug
 // ---------------------------------------------------------------------------
 
 // The drawing of Python's `traceback.print_exception` for the same group, minus the
@@ -559,10 +560,11 @@ fn debug_is_the_nested_repr_like_form() {
 }
 
 // ---------------------------------------------------------------------------
-// except* dispatch (C1–C17, DESIGN.md rules 4.1–4.6)
+// except* dispatch: each leaf goes to the first arm that matches it, each arm runs
+// at most once
 // ---------------------------------------------------------------------------
 
-// test_naked_exception_matched_wrapped1 (C7)
+// test_naked_exception_matched_wrapped1
 #[test]
 fn naked_error_reaches_the_arm_wrapped_in_a_group_with_empty_message() {
     let mut seen = None;
@@ -577,7 +579,7 @@ fn naked_error_reaches_the_arm_wrapped_in_a_group_with_empty_message() {
 }
 
 // test_plain_exception_not_matched; Rust returns the wrapper where CPython lets the
-// naked error escape (DESIGN.md 4.6: the outcome is always a group).
+// naked error escape (the outcome is always a group).
 #[test]
 fn unmatched_naked_error_escapes_wrapped_in_empty_message_group() {
     let result = ExceptStar::new(Err::<(), _>(ValueError(1)))
@@ -595,7 +597,7 @@ fn bare_reraise_of_a_naked_error_escapes_as_the_empty_message_wrapper() {
     assert_eq!(shape(&err(result)), "[V1]");
 }
 
-// test_match_single_type_nested, test_match__supertype (C1): leaves match at any depth;
+// test_match_single_type_nested, test_match__supertype: leaves match at any depth;
 // a "supertype" arm is a predicate over several types.
 #[test]
 fn arm_takes_matching_leaves_at_any_depth_and_a_predicate_can_take_several_types() {
@@ -619,7 +621,7 @@ fn arm_takes_matching_leaves_at_any_depth_and_a_predicate_can_take_several_types
     assert_eq!(others.as_deref(), Some("eg[T2, nested[O4]]"));
 }
 
-// test_multiple_matches_unnamed (C2): one run, one group with all the matches.
+// test_multiple_matches_unnamed: one run, one group with all the matches.
 #[test]
 fn each_arm_runs_once_with_all_its_matches() {
     let mut runs = Vec::new();
@@ -633,7 +635,7 @@ fn each_arm_runs_once_with_all_its_matches() {
     assert_eq!(runs, ["eg[V1, V3]"]);
 }
 
-// test_first_match_wins_unnamed (C3)
+// test_first_match_wins_unnamed
 #[test]
 fn first_matching_arm_wins_and_a_later_arm_left_without_matches_does_not_run() {
     let mut first = None;
@@ -656,7 +658,7 @@ fn first_matching_arm_wins_and_a_later_arm_left_without_matches_does_not_run() {
     assert!(!second_ran);
 }
 
-// test_no_match_single_type (C5)
+// test_no_match_single_type
 #[test]
 fn when_no_arm_matches_the_original_structure_escapes() {
     let mut ran = false;
@@ -670,7 +672,7 @@ fn when_no_arm_matches_the_original_structure_escapes() {
     assert_eq!(shape(&err(result)), "eg[V1, T2, nested[V3, O4]]");
 }
 
-// test_match_single_type_partial_match (C6)
+// test_match_single_type_partial_match
 #[test]
 fn unhandled_rest_escapes_with_original_nesting_and_message() {
     let result = ExceptStar::new(Err::<(), _>(mixed()))
@@ -679,7 +681,7 @@ fn unhandled_rest_escapes_with_original_nesting_and_message() {
     assert_eq!(shape(&err(result)), "eg[T2, nested[O4]]");
 }
 
-// test_exception_group_except_star_Exception_not_wrapped (C8)
+// test_exception_group_except_star_Exception_not_wrapped
 #[test]
 fn catch_all_receives_the_whole_group_with_message_and_notes() {
     let mut eg = mixed();
@@ -695,7 +697,7 @@ fn catch_all_receives_the_whole_group_with_message_and_notes() {
     assert_eq!(seen.as_deref(), Some("eg[V1, T2, nested[V3, O4]]{note}"));
 }
 
-// test_reraise_partial_handle_some_unnamed (C9): re-raised parts merge with the rest into
+// test_reraise_partial_handle_some_unnamed: re-raised parts merge with the rest into
 // one copy of the original, in the original's leaf order, not arm order.
 #[test]
 fn bare_reraise_from_several_arms_merges_back_in_original_leaf_order() {
@@ -718,7 +720,7 @@ fn bare_reraise_of_everything_gives_back_the_original_structure() {
     assert_eq!(shape(&err(result)), "eg[V1, T2, nested[V3, O4]]");
 }
 
-// TestExceptStarRaise.test_raise_unnamed (C10): EG("", [raised, rest]).
+// TestExceptStarRaise.test_raise_unnamed: EG("", [raised, rest]).
 #[test]
 fn raised_errors_come_first_then_the_rest_in_a_new_empty_message_group() {
     let result = ExceptStar::new(Err::<(), _>(group("eg", [v(1), t(2)])))
@@ -727,7 +729,7 @@ fn raised_errors_come_first_then_the_rest_in_a_new_empty_message_group() {
     assert_eq!(shape(&err(result)), "[O9, eg[T2]]");
 }
 
-// DESIGN.md rule 4.3: `?` in an arm does not skip the arms after it.
+// `?` in an arm does not skip the arms after it.
 #[test]
 fn an_error_raised_in_an_arm_does_not_skip_later_arms() {
     let mut later_ran = false;
@@ -747,8 +749,8 @@ fn an_error_raised_in_an_arm_does_not_skip_later_arms() {
     assert!(escaped.contains::<std::num::ParseIntError>());
 }
 
-// test_raise_handle_all_raise_one_unnamed (C11). CPython lets the one error escape
-// naked; Rust keeps it in a group "" (DESIGN.md 4.6).
+// test_raise_handle_all_raise_one_unnamed. CPython lets the one error escape
+// naked; Rust keeps it in a group "", as the outcome is always a group.
 #[test]
 fn a_single_raised_leaf_escapes_alone_in_an_empty_message_group() {
     let result = ExceptStar::new(Err::<(), _>(group("eg", [v(1), t(2)])))
@@ -757,7 +759,7 @@ fn a_single_raised_leaf_escapes_alone_in_an_empty_message_group() {
     assert_eq!(shape(&err(result)), "[O9]");
 }
 
-// DESIGN.md 4.6: where the single raised error is a group, it escapes as itself.
+// Where the single raised error is a group, it escapes as itself.
 #[test]
 fn a_single_raised_group_escapes_as_itself() {
     let result = ExceptStar::new(Err::<(), _>(group("eg", [v(1)])))
@@ -766,7 +768,7 @@ fn a_single_raised_group_escapes_as_itself() {
     assert_eq!(shape(&err(result)), "new[O9]");
 }
 
-// test_raise_handle_all_raise_two_unnamed (C12)
+// test_raise_handle_all_raise_two_unnamed
 #[test]
 fn several_raised_errors_stay_flat_in_arm_order() {
     let result = ExceptStar::new(Err::<(), _>(group("eg", [v(1), t(2)])))
@@ -776,7 +778,7 @@ fn several_raised_errors_stay_flat_in_arm_order() {
     assert_eq!(shape(&err(result)), "[O3, O4]");
 }
 
-// C13: a group raised in an arm is one child, never flattened.
+// A group raised in an arm is one child, never flattened.
 #[test]
 fn a_raised_group_is_nested_as_one_child() {
     let result = ExceptStar::new(Err::<(), _>(group("eg", [v(1), t(2)])))
@@ -785,7 +787,7 @@ fn a_raised_group_is_nested_as_one_child() {
     assert_eq!(shape(&err(result)), "[new[O9, O8], eg[T2]]");
 }
 
-// C14, oracle case 5: `raise e` is a new error, so the message appears twice.
+// Oracle case 5: `raise e` is a new error, so the message appears twice.
 #[test]
 fn raising_the_received_group_as_a_new_error_nests_it_next_to_the_rest() {
     let result = ExceptStar::new(Err::<(), _>(mixed()))
@@ -797,7 +799,7 @@ fn raising_the_received_group_as_a_new_error_nests_it_next_to_the_rest() {
     );
 }
 
-// test_catch_unhashable_leaf_exception, test_reraise_unhashable_leaf (C17): two leaves
+// test_catch_unhashable_leaf_exception, test_reraise_unhashable_leaf: two leaves
 // that compare equal are still two leaves, each put back in its own place.
 #[test]
 fn routing_is_by_identity_not_equality() {
@@ -811,7 +813,7 @@ fn routing_is_by_identity_not_equality() {
     assert_eq!(shape(&err(result)), "eg[V1, inner[T2, V1]]");
 }
 
-// C19: `except* ()` is legal and never matches.
+// `except* ()` is legal and never matches.
 #[test]
 fn an_arm_matching_no_type_never_runs() {
     let mut ran = false;
@@ -828,7 +830,7 @@ fn an_arm_matching_no_type_never_runs() {
     assert_eq!(err(result).len(), 4);
 }
 
-// test_nested_except_stars (C16): an arm can run another dispatch over what it got.
+// test_nested_except_stars: an arm can run another dispatch over what it got.
 #[test]
 fn an_arm_can_run_a_nested_dispatch_over_its_group() {
     let mut inner_saw = None;
@@ -848,7 +850,7 @@ fn an_arm_can_run_a_nested_dispatch_over_its_group() {
     assert_eq!(shape(&err(result)), "eg[T2, nested[O4]]");
 }
 
-// DESIGN.md §5: when everything was handled, the value is that of the last arm that ran.
+// When everything was handled, the value is that of the last arm that ran.
 #[test]
 fn finish_returns_the_value_of_the_last_arm_that_ran() {
     let result = ExceptStar::new(Err::<&str, _>(group("eg", [v(1), t(2)])))

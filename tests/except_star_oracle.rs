@@ -7,7 +7,7 @@
 //! lists of every leaf type (but `K`). Clauses that can never run are left out:
 //! the macro refuses them at compile time (the oracle agrees they did not run).
 //! Where CPython lets a single leaf escape naked, the Rust outcome is a group `""`
-//! holding it (DESIGN.md rule 4.6).
+//! holding it: the outcome of a dispatch is always a group.
 
 use std::error::Error;
 use std::fmt;

@@ -1,9 +1,9 @@
-//! Conformance with CPython's `except*` (DESIGN.md §4): replays the 300 oracle cases in
+//! Conformance with CPython's `except*`: replays the 300 oracle cases in
 //! `tests/data/oracle_cases.jsonl` (copied from `../shared/conformance/`) through
 //! [`ExceptStar`], and, when Python ≥ 3.11.4 and `oracle.py` are present, compares fresh
 //! random cases against the live oracle.
 //!
-//! One documented difference (DESIGN.md rule 4.6): where CPython lets a single *leaf*
+//! One documented difference: where CPython lets a single *leaf*
 //! escape naked, the Rust dispatch returns a group `""` holding that leaf. The expected
 //! outcome is normalised that way; everything else must match exactly.
 
@@ -226,7 +226,8 @@ where
             Node::Group(group) => Err(Raise::from(group)),
         },
         Action::Reraise => eg.reraise(),
-        // Raising the received group as a new error nests it (DESIGN.md rule 4.5).
+        // Raising the received group as a new error nests it; a re-raise would merge
+        // it back into the original shape.
         Action::NamedReraise => Err(Raise::from(eg)),
     }
 }
@@ -351,7 +352,8 @@ fn replay(input: &Value) -> Value {
     json!({"clauses": received, "outcome": outcome})
 }
 
-/// CPython's output with a naked escaping leaf `L` rewritten as `""[L]` (DESIGN.md 4.6).
+/// CPython's output with a naked escaping leaf `L` rewritten as `""[L]`: in Rust the
+/// outcome is always a group.
 fn normalise(mut output: Value) -> Value {
     let outcome = &mut output["outcome"];
     if outcome.get("type").is_some() {

@@ -1,5 +1,6 @@
-//! Model-based property test of the runtime's reliability invariants (DESIGN.md §9,
-//! rules 3.1, 3.4–3.8, 3.11–3.14).
+//! Model-based property test of the runtime's reliability invariants: no error lost
+//! or duplicated, panics keep their payload, no task outlives its group (each
+//! listed below).
 //!
 //! Proptest draws random scenarios: a group (with sometimes `limit(n)`, `supervise()`,
 //! a timeout and a grace period) whose body spawns tasks, and tasks that succeed,

@@ -1,8 +1,9 @@
-//! Behaviour tests of the runtime rules in DESIGN.md §3 (3.1–3.15), one behaviour per
-//! test, each named after its rule, plus the bad-input cases: `limit(0)`, zero or past
-//! deadlines, a grace period nobody listens to, a handle awaited twice, a spawner used
-//! after its group finished, panicking tasks, `spawn_blocking`, spawning from other OS
-//! threads, and `result()` on every kind of handle once `run` has returned.
+//! Behaviour tests of the runtime's rules, one behaviour per test, each named after
+//! the rule it pins (a number, then the rule in words), plus the bad-input cases:
+//! `limit(0)`, zero or past deadlines, a grace period nobody listens to, a handle
+//! awaited twice, a spawner used after its group finished, panicking tasks,
+//! `spawn_blocking`, spawning from other OS threads, and `result()` on every kind of
+//! handle once `run` has returned.
 //!
 //! Tests where timing matters run on a paused clock (`start_paused = true`), so sleeps
 //! are instant and deterministic; tests that need real parallelism run on two worker
@@ -25,17 +26,11 @@ use tokio::task::yield_now;
 use tokio::time::{sleep, Instant};
 
 mod common;
-use common::{messages, settle, Concurrency, Flag, Live, WATCHDOG};
+use common::{messages, ms, settle, Concurrency, Flag, Live, HOUR, WATCHDOG};
 
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-const HOUR: Duration = Duration::from_secs(3600);
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
 
 common::error_types! {
     /// An ordinary task error.
@@ -257,7 +252,7 @@ async fn rule_3_2_spawner_spawns_from_another_os_thread() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rule_3_2_spawner_on_another_thread_keeps_the_group_open_while_tasks_run() {
     // The body has finished; a task still runs, so a thread may still spawn, and the
-    // group joins what it spawned (A2: spawning is allowed until nothing is left).
+    // group joins what it spawned (spawning is allowed until nothing is left).
     let spawned = Arc::new(Mutex::new(None));
     let ran = Flag::default();
     let result = TaskGroup::run(async |tg| {
@@ -595,7 +590,7 @@ async fn rule_3_4_errors_in_completion_order_body_last() {
 #[tokio::test(start_paused = true)]
 async fn rule_3_4_errors_racing_the_cancellation_are_all_kept() {
     // Three tasks fail at the same instant: how many land depends on scheduling, but
-    // at least the first does and none is duplicated (catalogue A5).
+    // at least the first does and none is duplicated.
     let result = TaskGroup::run(async |tg| {
         for n in 0..3 {
             tg.spawn(fail_after(ms(10), n));

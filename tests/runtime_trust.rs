@@ -30,13 +30,7 @@ use tokio::task::yield_now;
 use tokio::time::{sleep, Instant};
 
 mod common;
-use common::{lock, Flag, Live};
-
-const HOUR: Duration = Duration::from_secs(3600);
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
+use common::{lock, ms, Flag, Live, HOUR};
 
 common::error_types! {
     /// An ordinary task error.

@@ -1,4 +1,5 @@
-//! Stress tests of the reliability invariants (DESIGN.md §9) at scale, on a
+//! Stress tests of the reliability invariants (no task outlives its group, no result,
+//! error or panic is lost) at scale, on a
 //! multi-thread runtime with two workers where parallelism matters:
 //!
 //! - 1,000,000 tasks through one group: every result counted, none lost, no task

@@ -139,7 +139,7 @@ fn each_task_gets_a_span_with_its_group_name_and_id_and_each_error_an_event() {
     assert_eq!(collected[0].field("group"), Some("downloads"));
 }
 
-/// DESIGN.md rule 3.7: a panic resumes with its payload, and the errors
+/// A panic cancels everything, waits, then resumes with its payload, and the errors
 /// collected before it are not silently lost: with `tracing` they are logged.
 #[test]
 fn errors_collected_before_a_panic_are_logged() {

@@ -247,6 +247,14 @@ pub fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
 }
 
+/// Milliseconds as a `Duration`.
+pub fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// "Until cancelled": longer than any test waits.
+pub const HOUR: Duration = Duration::from_secs(3600);
+
 /// How long a test waits for something that must happen (a thread to meet
 /// another, an aborted task to be dropped) before it reports a hang. Not a timing
 /// the test depends on: what it waits for takes microseconds, and is awaited
