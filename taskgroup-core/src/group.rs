@@ -144,15 +144,15 @@ impl TaskGroup {
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
-        let Some((guard, identity)) = self.enter(name.clone(), location) else {
+        let Some((guard, id)) = self.enter(name.clone(), location) else {
             let reason = self.refusal();
             return Err(SpawnError { reason, future });
         };
-        let (id, key) = (identity.id, guard.key);
+        let key = guard.key;
         let shared = &self.shared;
         // Two wrappers rather than one with an optional permit: a group without a
         // limit does not pay for the semaphore's wait in every task.
-        let task = run_task(guard, identity, future);
+        let task = run_task(guard, future);
         let join = match &shared.limit {
             Some(limit) => {
                 let limited = limited_task(task, Admission::queue(limit));
@@ -197,11 +197,11 @@ impl TaskGroup {
         F: FnOnce() -> R + Send + 'static,
         R: TaskOutput,
     {
-        let Some((guard, identity)) = self.enter(None, Location::caller()) else {
+        let Some((guard, id)) = self.enter(None, Location::caller()) else {
             return TaskHandle::refused(self.refusal());
         };
-        let (id, key) = (identity.id, guard.key);
-        let task = BlockingTask::new(f, guard, identity);
+        let key = guard.key;
+        let task = BlockingTask::new(f, guard);
         let shared = &self.shared;
         let join = match &shared.limit {
             Some(limit) => shared
@@ -213,25 +213,23 @@ impl TaskGroup {
         TaskHandle::spawned(join, id, None)
     }
 
-    /// Counts a new task in and reserves its registry slot.
+    /// Counts a new task in and reserves its registry slot, which keeps who the
+    /// task is.
     fn enter(
         &self,
         name: Option<TaskName>,
         location: &'static Location<'static>,
-    ) -> Option<(TaskGuard, Identity)> {
+    ) -> Option<(TaskGuard, TaskId)> {
         if !self.shared.try_enter() {
             return None;
         }
+        let id = TaskId::next();
+        let identity = Identity { id, name, location };
         let guard = TaskGuard {
             shared: Arc::clone(&self.shared),
-            key: self.shared.reserve(),
+            key: self.shared.reserve(identity),
         };
-        let identity = Identity {
-            id: TaskId::next(),
-            name,
-            location,
-        };
-        Some((guard, identity))
+        Some((guard, id))
     }
 
     fn refusal(&self) -> SpawnRefused {

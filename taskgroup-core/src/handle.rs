@@ -19,8 +19,8 @@ pub enum TaskError {
     /// The task was cancelled, through its handle or by its group.
     Cancelled,
     /// The task returned an error; the error itself is in the group's
-    /// [`ErrorGroup`](crate::ErrorGroup). This carries its message.
-    Failed(String),
+    /// [`ErrorGroup`](crate::ErrorGroup). This carries a one-line summary of it.
+    Failed(FailureSummary),
     /// The task panicked; the panic resumes in the caller of `run`.
     Panicked,
     /// The group refused the task (it was cancelling or finished), so it never ran.
@@ -45,6 +45,77 @@ impl fmt::Display for TaskError {
 }
 
 impl std::error::Error for TaskError {}
+
+/// The one-line summary of a failed task's error that [`TaskError::Failed`]
+/// carries: a leaf's message, or a nested group's message and size. It reads as
+/// a `&str` (`Deref`, `Display`, `as_str`).
+///
+/// Behind one thin pointer rather than a `String`: a task's outcome lives in
+/// the task's own allocation, which tokio sizes in steps of 128 bytes, so the
+/// outcome of every task (failed or not) stays small.
+///
+/// ```
+/// use taskgroup_core::FailureSummary;
+///
+/// let summary = FailureSummary::from("disk full");
+/// assert_eq!(summary, "disk full");
+/// assert!(summary.starts_with("disk"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+// The box is the point: a thin pointer, where a `String` takes three words.
+#[allow(clippy::box_collection)]
+pub struct FailureSummary(Box<String>);
+
+impl FailureSummary {
+    /// The summary as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for FailureSummary {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for FailureSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for FailureSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl From<String> for FailureSummary {
+    fn from(summary: String) -> Self {
+        FailureSummary(Box::new(summary))
+    }
+}
+
+impl From<&str> for FailureSummary {
+    fn from(summary: &str) -> Self {
+        FailureSummary(Box::new(summary.to_owned()))
+    }
+}
+
+impl PartialEq<str> for FailureSummary {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for FailureSummary {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
 
 /// What a task gives its handle; tokio keeps it in the task's own allocation.
 pub(crate) type TaskResult<T> = Result<T, TaskError>;

@@ -35,7 +35,7 @@ pub use dispatch::{ExceptStar, Raise, UnsettledArm};
 pub use error_group::{EmptyGroupError, ErrorGroup, Iter, Leaves, Node, TASK_GROUP_MESSAGE};
 pub use errors::{Cancelled, ConfigError, SpawnError, SpawnRefused};
 pub use group::{Spawner, TaskGroup};
-pub use handle::{TaskError, TaskHandle};
+pub use handle::{FailureSummary, TaskError, TaskHandle};
 pub use leaf::Leaf;
 pub use origin::{Origin, TaskId};
 pub use task::TaskOutput;

@@ -135,12 +135,12 @@ fn a_refused_spawn_that_leaves_last_wakes_the_group() {
 #[test]
 fn a_task_registered_while_the_group_stops_is_aborted() {
     model(|| {
-        let tasks = Arc::new(Tasks::<StubTask>::new());
+        let tasks = Arc::new(Tasks::<StubTask, (), ()>::new());
         let task = StubTask::default();
         let spawner = {
             let (tasks, task) = (Arc::clone(&tasks), task.clone());
             thread::spawn(move || {
-                let key = tasks.reserve();
+                let key = tasks.reserve((), None);
                 tasks.register(key, task);
             })
         };
@@ -154,9 +154,9 @@ fn a_task_registered_while_the_group_stops_is_aborted() {
 #[test]
 fn a_task_ending_before_its_spawner_registers_it_frees_its_slot() {
     model(|| {
-        let tasks = Arc::new(Tasks::<StubTask>::new());
+        let tasks = Arc::new(Tasks::<StubTask, (), ()>::new());
         let task = StubTask::default();
-        let key = tasks.reserve();
+        let key = tasks.reserve((), None);
         let ending = {
             let (tasks, task) = (Arc::clone(&tasks), task.clone());
             thread::spawn(move || {
@@ -181,13 +181,13 @@ fn once_the_group_finishes_every_outcome_is_readable() {
     // `run` does; then every handle reads its outcome at once.
     model(|| {
         let live = Arc::new(LiveCount::new());
-        let tasks = Arc::new(Tasks::<StubTask>::new());
+        let tasks = Arc::new(Tasks::<StubTask, (), ()>::new());
         let mut handles = Vec::new();
         let mut threads = Vec::new();
         for _ in 0..2 {
             assert!(live.try_enter().is_ok());
             let task = StubTask::default();
-            let key = tasks.reserve();
+            let key = tasks.reserve((), None);
             tasks.register(key, task.clone());
             handles.push(task.clone());
             let (live, tasks) = (Arc::clone(&live), Arc::clone(&tasks));
@@ -214,10 +214,10 @@ fn once_the_group_finishes_every_outcome_is_readable() {
 fn tasks_stopped_by_the_group_are_waited_for_before_it_finishes() {
     model(|| {
         let live = Arc::new(LiveCount::new());
-        let tasks = Arc::new(Tasks::<StubTask>::new());
+        let tasks = Arc::new(Tasks::<StubTask, (), ()>::new());
         assert!(live.try_enter().is_ok());
         let task = StubTask::default();
-        let key = tasks.reserve();
+        let key = tasks.reserve((), None);
         tasks.register(key, task.clone());
         let runner = {
             let (live, tasks, task) = (Arc::clone(&live), Arc::clone(&tasks), task.clone());

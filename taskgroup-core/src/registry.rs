@@ -8,7 +8,7 @@
 //! complete in tokio's eyes ([`Tasks::outcomes_stored`]), so that after `run`
 //! every handle gives its outcome at once, and the handles never wait.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use slab::Slab;
 
@@ -36,18 +36,33 @@ impl TaskControl for tokio::task::AbortHandle {
     }
 }
 
-/// A task's entry in the registry.
-enum Registration<H> {
-    /// Reserved; the task is being spawned.
-    Spawning,
-    /// The task ended before its spawner filled the slot; the spawner frees it.
-    Ended,
-    Running(H),
+/// A task's entry in the registry: its abort handle once spawned, and what the
+/// group keeps about it (its identity, read only when it fails, so that the
+/// task's own allocation does not carry it). Names, which few tasks have, are
+/// kept aside so that every entry stays 32 bytes.
+struct Entry<H, I> {
+    /// `None` while the task is being spawned (and after a stop took it).
+    task: Option<H>,
+    /// The task ended before its spawner filled the entry; the spawner frees it.
+    ended: bool,
+    info: I,
 }
 
-struct Registry<H> {
-    tasks: Slab<Registration<H>>,
+struct Registry<H, I, N> {
+    tasks: Slab<Entry<H, I>>,
+    /// The names of the named tasks, by key.
+    names: HashMap<usize, N>,
     ending: Ending<H>,
+}
+
+impl<H, I, N> Registry<H, I, N> {
+    /// Frees a task's entry (and its name).
+    fn remove(&mut self, key: usize) -> Entry<H, I> {
+        if !self.names.is_empty() {
+            self.names.remove(&key);
+        }
+        self.tasks.remove(key)
+    }
 }
 
 /// Ended tasks whose outcome may not be stored yet, oldest first. Swept from
@@ -93,52 +108,63 @@ impl<H: TaskControl> Ending<H> {
 }
 
 /// The registry and the flag that says its tasks were stopped.
-pub(crate) struct Tasks<H> {
-    registry: Mutex<Registry<H>>,
+pub(crate) struct Tasks<H, I, N> {
+    registry: Mutex<Registry<H, I, N>>,
     /// Set (under the lock) when tasks must stop; read without the lock by the
     /// body's poll and by ending tasks.
     stopped: AtomicBool,
 }
 
-impl<H: TaskControl> Tasks<H> {
+impl<H: TaskControl, I: Clone, N: Clone> Tasks<H, I, N> {
     pub(crate) fn new() -> Self {
         Tasks {
             registry: Mutex::new(Registry {
                 tasks: Slab::with_capacity(4),
+                names: HashMap::new(),
                 ending: Ending::new(),
             }),
             stopped: AtomicBool::new(false),
         }
     }
 
-    /// Reserves a slot for a task about to be spawned (the task needs its key).
-    pub(crate) fn reserve(&self) -> TaskKey {
+    /// Reserves an entry for a task about to be spawned (the task needs its key).
+    pub(crate) fn reserve(&self, info: I, name: Option<N>) -> TaskKey {
+        let entry = Entry {
+            task: None,
+            ended: false,
+            info,
+        };
+        let mut registry = lock(&self.registry);
+        let key = registry.tasks.insert(entry);
+        if let Some(name) = name {
+            registry.names.insert(key, name);
+        }
         // Four billion tasks running at once in one group is beyond any memory.
-        lock(&self.registry).tasks.insert(Registration::Spawning) as TaskKey
+        key as TaskKey
     }
 
-    /// Fills a task's slot once it is spawned, or frees it if the task already
+    /// Fills a task's entry once it is spawned, or frees it if the task already
     /// ended; aborts it if the tasks were stopped meanwhile.
     pub(crate) fn register(&self, key: TaskKey, task: H) {
         let key = key as usize;
         let mut registry = lock(&self.registry);
         if self.is_stopped() {
-            task.abort(); // the slots were emptied by `stop`
+            task.abort(); // `stop` has taken the handles already
             registry.ending.extend([task]);
-        } else if matches!(registry.tasks.get(key), Some(Registration::Ended)) {
-            registry.tasks.remove(key);
+        } else if registry.tasks.get(key).is_some_and(|entry| entry.ended) {
+            registry.remove(key);
             let released = registry.ending.push(task);
             drop(registry);
             drop(released);
-        } else if let Some(slot) = registry.tasks.get_mut(key) {
-            *slot = Registration::Running(task);
+        } else if let Some(entry) = registry.tasks.get_mut(key) {
+            entry.task = Some(task);
         }
     }
 
-    /// Frees a task's slot as it ends (or marks it for its spawner to free).
+    /// Frees a task's entry as it ends (or marks it for its spawner to free).
     pub(crate) fn deregister(&self, key: TaskKey) {
-        // After a stop the slots are empty: skip the lock that thousands of
-        // tasks ending at once would otherwise queue on.
+        // After a stop the entries hold no handles: skip the lock that
+        // thousands of tasks ending at once would otherwise queue on.
         if self.is_stopped() {
             return;
         }
@@ -147,40 +173,53 @@ impl<H: TaskControl> Tasks<H> {
         if self.is_stopped() {
             return; // stopped while we waited for the lock
         }
-        match registry.tasks.get_mut(key) {
-            Some(slot @ Registration::Spawning) => *slot = Registration::Ended,
-            Some(Registration::Running(_)) => {
-                if let Registration::Running(task) = registry.tasks.remove(key) {
-                    let released = registry.ending.push(task);
-                    drop(registry);
-                    drop(released);
-                }
-            }
-            Some(Registration::Ended) | None => {}
+        let Some(entry) = registry.tasks.get_mut(key) else {
+            return;
+        };
+        if entry.task.is_none() {
+            entry.ended = true;
+            return;
         }
+        if let Some(task) = registry.remove(key).task {
+            let released = registry.ending.push(task);
+            drop(registry);
+            drop(released);
+        }
+    }
+
+    /// What the group keeps about a task, while its entry exists (always while
+    /// the task runs: a stop keeps the entries, taking only their handles).
+    pub(crate) fn info(&self, key: TaskKey) -> Option<(I, Option<N>)> {
+        let key = key as usize;
+        let registry = lock(&self.registry);
+        let info = registry.tasks.get(key)?.info.clone();
+        Some((info, registry.names.get(&key).cloned()))
     }
 
     /// Aborts every task: each is dropped at its next poll (blocking tasks that
     /// started run to the end).
     pub(crate) fn stop(&self) {
-        let tasks = {
+        let tasks: Vec<H> = {
             let mut registry = lock(&self.registry);
+            if self.is_stopped() {
+                return;
+            }
             // Under the lock, so a task registered after this sees the flag.
             self.stopped.store(true, Ordering::Release);
-            // Nobody needs the slots after a stop (late registrations see the
-            // flag), so take them and abort outside the lock: the aborted tasks,
-            // ending all at once, then never wait for it.
-            std::mem::take(&mut registry.tasks)
+            // Take the handles and abort outside the lock: the aborted tasks,
+            // ending all at once, then never wait for it. The entries stay, so a
+            // task failing as it is stopped still finds its identity.
+            registry
+                .tasks
+                .iter_mut()
+                .filter_map(|(_, entry)| entry.task.take())
+                .collect()
         };
-        let mut aborted = Vec::with_capacity(tasks.len());
-        for (_, registration) in tasks {
-            if let Registration::Running(task) = registration {
-                task.abort();
-                aborted.push(task);
-            }
+        for task in &tasks {
+            task.abort();
         }
         // Kept until the runtime has stored their outcomes.
-        lock(&self.registry).ending.extend(aborted);
+        lock(&self.registry).ending.extend(tasks);
     }
 
     /// Whether tasks must stop (the body too).

@@ -14,6 +14,7 @@ use crate::live::LiveCount;
 use crate::registry::{TaskKey, Tasks};
 use crate::signal::Signal;
 use crate::sync::{lock, AtomicBool, Mutex, Ordering};
+use crate::task::{Identity, TaskInfo, TaskName};
 use crate::timeout::Ambient;
 use crate::{ErrorGroup, Node, TASK_GROUP_MESSAGE};
 
@@ -28,8 +29,9 @@ pub(crate) struct Shared {
     pub(crate) waker: AtomicWaker,
     /// Fires first on cancellation: what `TaskGroup::cancelled` waits for.
     pub(crate) cancelling: Signal,
-    /// Abort handles of the running tasks, to stop them, and whether they were.
-    tasks: Tasks<AbortHandle>,
+    /// Abort handles of the running tasks, to stop them, and whether they were;
+    /// with each task's identity, read when it fails.
+    tasks: Tasks<AbortHandle, TaskInfo, TaskName>,
     pub(crate) grace: Option<Duration>,
     pub(crate) supervise: bool,
     pub(crate) limit: Option<Arc<Semaphore>>,
@@ -149,8 +151,22 @@ impl Shared {
     }
 
     /// Reserves a registry slot for a task about to be spawned.
-    pub(crate) fn reserve(&self) -> TaskKey {
-        self.tasks.reserve()
+    pub(crate) fn reserve(&self, identity: Identity) -> TaskKey {
+        let info = TaskInfo {
+            id: identity.id,
+            location: identity.location,
+        };
+        self.tasks.reserve(info, identity.name)
+    }
+
+    /// Who the task with `key` is, for the origin of its error.
+    pub(crate) fn identity(&self, key: TaskKey) -> Option<Identity> {
+        let (info, name) = self.tasks.info(key)?;
+        Some(Identity {
+            id: info.id,
+            name,
+            location: info.location,
+        })
     }
 
     /// Fills a task's slot once it is spawned (see [`Tasks::register`]).

@@ -84,7 +84,17 @@ impl TaskOutput for Never {
 /// so every word can decide the step).
 pub(crate) type TaskName = Arc<String>;
 
-/// Who a task is, for the origin of its error.
+/// What the registry keeps for every task: its id and spawn location.
+#[derive(Clone, Copy)]
+pub(crate) struct TaskInfo {
+    pub(crate) id: TaskId,
+    pub(crate) location: &'static Location<'static>,
+}
+
+/// Who a task is, for the origin of its error. Kept in the group's registry
+/// rather than in the task: read only when the task fails, and every word in a
+/// task's own allocation counts (tokio sizes it in steps of 128 bytes).
+#[derive(Clone)]
 pub(crate) struct Identity {
     pub(crate) id: TaskId,
     pub(crate) name: Option<TaskName>,
@@ -114,23 +124,25 @@ type Outcome<T> = Result<Result<T, BoxError>, Payload>;
 impl TaskGuard {
     /// Turns how the task ended into its handle's result, collecting its error
     /// or panic into the group.
-    fn finish<T>(&self, outcome: Outcome<T>, identity: Identity) -> TaskResult<T> {
+    fn finish<T>(&self, outcome: Outcome<T>) -> TaskResult<T> {
         match outcome {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => {
-                let node = match Node::error(error) {
-                    Node::Leaf(leaf) => Node::Leaf(leaf.with_origin(Origin::task(
-                        identity.id,
-                        identity.name.map(|name| Arc::from(name.as_str())),
-                        identity.location,
-                    ))),
-                    group => group,
+                let node = match (Node::error(error), self.shared.identity(self.key)) {
+                    (Node::Leaf(leaf), Some(identity)) => {
+                        Node::Leaf(leaf.with_origin(Origin::task(
+                            identity.id,
+                            identity.name.map(|name| Arc::from(name.as_str())),
+                            identity.location,
+                        )))
+                    }
+                    (node, _) => node,
                 };
                 // A summary, not the error drawn in full: cheap for a deep group,
                 // and it cannot panic, so the error is always collected.
                 let message = summary(&node);
                 self.shared.fail(node);
-                Err(TaskError::Failed(message))
+                Err(TaskError::Failed(message.into()))
             }
             Err(payload) => {
                 self.shared.panicked(payload);
@@ -168,7 +180,6 @@ pin_project_lite::pin_project! {
         // every task's future has been dropped, whether it finished, failed or
         // was aborted.
         guard: TaskGuard,
-        identity: Option<Identity>,
     }
 
     impl<F> PinnedDrop for RunTask<F> {
@@ -182,11 +193,10 @@ pin_project_lite::pin_project! {
     }
 }
 
-pub(crate) fn run_task<F>(guard: TaskGuard, identity: Identity, future: F) -> RunTask<F> {
+pub(crate) fn run_task<F>(guard: TaskGuard, future: F) -> RunTask<F> {
     RunTask {
         future: Some(future),
         guard,
-        identity: Some(identity),
     }
 }
 
@@ -215,10 +225,7 @@ where
             Err(payload) => Err(payload),
         };
         let dropped = this.guard.drop_catching(|| slot.set(None));
-        let Some(identity) = this.identity.take() else {
-            return Poll::Ready(Err(TaskError::AlreadyTaken)); // taken with the future
-        };
-        let result = this.guard.finish(outcome, identity);
+        let result = this.guard.finish(outcome);
         Poll::Ready(match dropped {
             Ok(()) => result,
             Err(()) => Err(TaskError::Panicked),
@@ -318,16 +325,11 @@ where
 pub(crate) struct BlockingTask<F> {
     f: Option<F>,
     guard: TaskGuard,
-    identity: Option<Identity>,
 }
 
 impl<F> BlockingTask<F> {
-    pub(crate) fn new(f: F, guard: TaskGuard, identity: Identity) -> Self {
-        BlockingTask {
-            f: Some(f),
-            guard,
-            identity: Some(identity),
-        }
+    pub(crate) fn new(f: F, guard: TaskGuard) -> Self {
+        BlockingTask { f: Some(f), guard }
     }
 }
 
@@ -339,7 +341,7 @@ where
     /// Runs the function unless the group stopped meanwhile; `_permit` is its
     /// turn under a limit, held until it returns.
     pub(crate) fn run(mut self, _permit: Option<OwnedSemaphorePermit>) -> TaskResult<R::Ok> {
-        let (Some(f), Some(identity)) = (self.f.take(), self.identity.take()) else {
+        let Some(f) = self.f.take() else {
             return Err(TaskError::AlreadyTaken); // run once, by construction
         };
         if self.guard.shared.is_stopped() {
@@ -351,7 +353,7 @@ where
         // The closure and what it captured drop inside the call, so a panic in
         // their `Drop` is caught here too.
         let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| f().into_result()));
-        self.guard.finish(outcome, identity)
+        self.guard.finish(outcome)
     }
 }
 
