@@ -239,6 +239,9 @@ pub(crate) enum Admission {
     /// Boxed: tokio's `acquire_owned` future cannot be named, and it must stay
     /// where it was first polled (it is linked into the semaphore's queue).
     Queued(Pin<Box<dyn Future<Output = Result<OwnedSemaphorePermit, AcquireError>> + Send>>),
+    /// The group started cancelling (and closed the semaphore) as the task was
+    /// spawned: it never gets a turn.
+    Closed,
 }
 
 impl Admission {
@@ -255,7 +258,8 @@ impl Admission {
         let mut cx = Context::from_waker(std::task::Waker::noop());
         match queued.as_mut().poll(&mut cx) {
             Poll::Ready(Ok(permit)) => Admission::Admitted(permit),
-            _ => Admission::Queued(queued),
+            Poll::Ready(Err(_closed)) => Admission::Closed,
+            Poll::Pending => Admission::Queued(queued),
         }
     }
 
@@ -266,8 +270,11 @@ impl Admission {
         if let Admission::Queued(queued) = self {
             match std::task::ready!(queued.as_mut().poll(cx)) {
                 Ok(permit) => *self = Admission::Admitted(permit),
-                Err(_closed) => return Poll::Ready(None),
+                Err(_closed) => *self = Admission::Closed,
             }
+        }
+        if let Admission::Closed = self {
+            return Poll::Ready(None);
         }
         Poll::Ready((!shared.cancelling.is_fired()).then_some(()))
     }
