@@ -130,9 +130,8 @@ impl Node {
 /// `ErrorGroup<E>` answers the deprecated `Error::cause` (which nothing prints any
 /// more: reports walk `source`) with a private marker that carries the one
 /// function able to downcast the box to that exact `ErrorGroup<E>`. `cause` hands
-/// out a borrowed, non-`'static` trait object, which cannot be downcast; the
-/// marker's own `source` hands out the function's holder as a `'static` one,
-/// which can. The function itself downcasts with a checked `downcast`, so a
+/// out a trait object without the `'static` bound, which cannot be downcast; the
+/// marker's own `source` hands out the marker itself with it, which can. The function itself downcasts with a checked `downcast`, so a
 /// marker met anywhere else can only fail to convert, never mistake a type.
 pub(crate) fn into_group(error: BoxError) -> Result<ErrorGroup, BoxError> {
     let error = match error.downcast::<ErrorGroup>() {
@@ -143,8 +142,8 @@ pub(crate) fn into_group(error: BoxError) -> Result<ErrorGroup, BoxError> {
     let erase = error
         .cause()
         .and_then(Error::source)
-        .and_then(|holder| holder.downcast_ref::<Erase>())
-        .map(|holder| holder.0);
+        .and_then(|marker| marker.downcast_ref::<TypedGroupMarker>())
+        .map(|marker| marker.0);
     match erase {
         Some(erase) => erase(error),
         None => Err(error),
@@ -158,13 +157,9 @@ fn erase<E: Error + Send + Sync + 'static>(error: BoxError) -> Result<ErrorGroup
         .map(|group| ErrorGroup::from(*group))
 }
 
-/// What a typed group's `cause` returns; see [`into_group`].
-struct TypedGroupMarker {
-    erase: Erase,
-}
-
-/// Holds the downcast of [`erase`]; reached through the marker's `source`.
-struct Erase(fn(BoxError) -> Result<ErrorGroup, BoxError>);
+/// What a typed group's `cause` returns: the downcast of [`erase`] for its
+/// leaf type; see [`into_group`].
+struct TypedGroupMarker(fn(BoxError) -> Result<ErrorGroup, BoxError>);
 
 impl fmt::Debug for TypedGroupMarker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -179,24 +174,12 @@ impl fmt::Display for TypedGroupMarker {
 }
 
 impl Error for TypedGroupMarker {
+    /// Itself, as a `dyn Error + 'static`: the object `cause` hands out is
+    /// `dyn Error` without the bound, which cannot be downcast.
     fn source(&self) -> Option<&(dyn Error + 'static)> {
-        Some(&self.erase)
+        Some(self)
     }
 }
-
-impl fmt::Debug for Erase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Erase")
-    }
-}
-
-impl fmt::Display for Erase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a typed error group")
-    }
-}
-
-impl Error for Erase {}
 
 impl<E> From<Leaf<E>> for Node<E> {
     fn from(leaf: Leaf<E>) -> Self {
@@ -666,11 +649,7 @@ impl<E: Error + Send + Sync + 'static> Error for ErrorGroup<E> {
     // group (see `into_group`). Reports use `source`, which stays `None`.
     #[allow(deprecated)]
     fn cause(&self) -> Option<&dyn Error> {
-        let marker: &'static TypedGroupMarker = const {
-            &TypedGroupMarker {
-                erase: Erase(erase::<E>),
-            }
-        };
+        let marker: &'static TypedGroupMarker = const { &TypedGroupMarker(erase::<E>) };
         Some(marker)
     }
 }

@@ -79,9 +79,8 @@ impl TaskOutput for Never {
     }
 }
 
-/// A task's name. `Arc<String>` rather than `Arc<str>`: a thin pointer, one
-/// word less in every task (tokio sizes task allocations in steps of 128 bytes,
-/// so every word can decide the step).
+/// A task's name, kept by its handle and its group's registry. `Arc<String>`
+/// rather than `Arc<str>`: a thin pointer, one word less in every handle.
 pub(crate) type TaskName = Arc<String>;
 
 /// What the registry keeps for every task: its id and spawn location.
