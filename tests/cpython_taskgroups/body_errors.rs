@@ -19,12 +19,16 @@ async fn foo2_09() -> Result<u32, ZeroDivisionError> {
     Ok(11)
 }
 
-#[tokio::test(start_paused = true)]
-async fn test_taskgroup_09() {
+/// `_09` and `_10`: the body fails (after `delay` seconds, or at once) while
+/// two children sleep; both children are cancelled and the body's error is
+/// wrapped in the group.
+async fn body_fails_beside_two_children(delay: Option<f64>) {
     let mut tasks: Option<Pair> = None;
     let result = TaskGroup::run(async |g| {
         tasks = Some((g.spawn(foo1_09()), g.spawn(foo2_09())));
-        sleep(secs(0.1)).await;
+        if let Some(delay) = delay {
+            sleep(secs(delay)).await;
+        }
         Err::<(), _>(ZeroDivisionError)
     })
     .await;
@@ -35,17 +39,13 @@ async fn test_taskgroup_09() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn test_taskgroup_09() {
+    body_fails_beside_two_children(Some(0.1)).await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn test_taskgroup_10() {
-    let mut tasks: Option<Pair> = None;
-    let result = TaskGroup::run(async |g| {
-        tasks = Some((g.spawn(foo1_09()), g.spawn(foo2_09())));
-        Err::<(), _>(ZeroDivisionError)
-    })
-    .await;
-    assert_eq!(get_error_types(&result.unwrap_err()), ["ZeroDivisionError"]);
-    let (t1, t2) = tasks.unwrap();
-    assert!(t1.is_cancelled());
-    assert!(t2.is_cancelled());
+    body_fails_beside_two_children(None).await;
 }
 
 // ---------------------------------------------------------------------------
@@ -57,9 +57,9 @@ async fn test_taskgroup_18() {
     // External cancellation, cooperatively: the group is cancelled from outside and
     // its body, told so, raises `MyExc`.
     let num = Counter::default();
-    let spawner = Arc::new(Mutex::new(None));
+    let outside = Outside::default();
     let run = TaskGroup::builder().grace(secs(1.0)).run(async |g| {
-        *spawner.lock().unwrap() = Some(g.spawner());
+        outside.enter(&g);
         tokio::select! {
             () = sleep(secs(10.0)) => Ok(()),
             () = g.cancelled() => {
@@ -68,11 +68,7 @@ async fn test_taskgroup_18() {
             }
         }
     });
-    let cancel = async {
-        sleep(secs(0.1)).await;
-        spawner.lock().unwrap().take().unwrap().cancel();
-    };
-    let (result, ()) = tokio::join!(run, cancel);
+    let (result, ()) = tokio::join!(run, outside.cancel_after(0.1));
     assert_eq!(get_error_types(&result.unwrap_err()), ["MyExc"]);
     assert_eq!(num.get(), 10);
 }
@@ -85,10 +81,7 @@ async fn test_taskgroup_19() {
         .grace(secs(1.0))
         .run(async |g| {
             g.spawn(divide_by_zero_after(0.1));
-            tokio::select! {
-                () = sleep(secs(10.0)) => {}
-                () = g.cancelled() => {}
-            }
+            sleep_or_cancelled(&g, secs(10.0)).await;
             Err::<(), _>(MyExc)
         })
         .await;

@@ -6,14 +6,10 @@ use super::*;
 // External cancellation of the parent cancels every child
 // ---------------------------------------------------------------------------
 
-/// Five children sleeping 5 s, each counting `weight` into `num` if cancelled.
+/// Five children sleeping 5 s, each counting one into `num` if cancelled.
 fn spawn_five_sleepers(g: &TaskGroup, num: &Counter) {
     for _ in 0..5 {
-        let guard = num.guard(1);
-        g.spawn(async move {
-            sleep(secs(5.0)).await;
-            guard.finish();
-        });
+        g.spawn(num.sleeper(1, 5.0));
     }
 }
 
@@ -27,12 +23,7 @@ async fn test_cancellation() {
         spawn_five_sleepers(&g, &num2);
         Ok::<_, ZeroDivisionError>(())
     }));
-    sleep(secs(0.1)).await;
-    assert!(!r.is_finished());
-    r.abort();
-    let error = r.await.unwrap_err();
-    assert!(error.is_cancelled(), "a cancellation, not an error group");
-    settle().await;
+    abort_runner_after(r, 0.1).await;
     assert_eq!(num.get(), 5);
 }
 
@@ -42,16 +33,10 @@ async fn test_taskgroup_07() {
     let num2 = num.clone();
     let r = tokio::spawn(TaskGroup::run(async move |g| {
         spawn_five_sleepers(&g, &num2);
-        let guard = num2.guard(10);
-        sleep(secs(10.0)).await;
-        guard.finish();
+        num2.sleeper(10, 10.0).await;
         Ok::<_, ZeroDivisionError>(())
     }));
-    sleep(secs(0.1)).await;
-    assert!(!r.is_finished());
-    r.abort();
-    assert!(r.await.unwrap_err().is_cancelled());
-    settle().await;
+    abort_runner_after(r, 0.1).await;
     assert_eq!(num.get(), 15);
 }
 
@@ -60,15 +45,10 @@ async fn test_taskgroup_17() {
     let num = Counter::default();
     let num2 = num.clone();
     let r = tokio::spawn(TaskGroup::run(async move |_g| {
-        let guard = num2.guard(10);
-        sleep(secs(10.0)).await;
-        guard.finish();
+        num2.sleeper(10, 10.0).await;
         Ok::<_, ZeroDivisionError>(())
     }));
-    sleep(secs(0.1)).await;
-    assert!(!r.is_finished());
-    r.abort();
-    assert!(r.await.unwrap_err().is_cancelled());
+    abort_runner_after(r, 0.1).await;
     assert_eq!(num.get(), 10);
 }
 
@@ -79,18 +59,11 @@ async fn test_taskgroup_22() {
     let num2 = num.clone();
     let r = tokio::spawn(TaskGroup::run(async move |g| {
         for t in [1.0, 2.0] {
-            let guard = num2.guard(1);
-            g.spawn(async move {
-                sleep(secs(t)).await;
-                guard.finish();
-            });
+            g.spawn(num2.sleeper(1, t));
         }
         Ok::<_, ZeroDivisionError>(())
     }));
-    sleep(secs(0.05)).await;
-    r.abort();
-    assert!(r.await.unwrap_err().is_cancelled());
-    settle().await;
+    abort_runner_after(r, 0.05).await;
     assert_eq!(num.get(), 2, "both children were cancelled");
 }
 
@@ -103,21 +76,16 @@ async fn test_taskgroup_08() {
     // Python: the runner is cancelled and five children raise 1/0 in `finally`.
     // Rust: a dropped child cannot raise, so the group is cancelled cooperatively
     // from outside (through a spawner) and the children fail in their grace period.
-    let spawner = Arc::new(Mutex::new(None));
+    let outside = Outside::default();
     let run = TaskGroup::builder().grace(secs(1.0)).run(async |g| {
-        *spawner.lock().unwrap() = Some(g.spawner());
+        outside.enter(&g);
         for _ in 0..5 {
             g.spawn(fail_in_cleanup(g.clone()));
         }
         sleep(secs(10.0)).await;
         Ok::<_, ZeroDivisionError>(())
     });
-    let cancel = async {
-        sleep(secs(0.1)).await;
-        let g = spawner.lock().unwrap().take().unwrap();
-        g.cancel();
-    };
-    let (result, ()) = tokio::join!(run, cancel);
+    let (result, ()) = tokio::join!(run, outside.cancel_after(0.1));
     let eg = result.unwrap_err();
     assert_eq!(get_error_types(&eg), ["ZeroDivisionError"]);
     assert_eq!(eg.len(), 5);

@@ -155,10 +155,7 @@ async fn test_taskgroup_context_manager_exit_raises() {
             .grace(secs(1.0))
             .run(async |tg| {
                 tg.spawn(async { Err::<(), _>(CustomException) });
-                tokio::select! {
-                    () = sleep(secs(1.0)) => {}
-                    () = tg.cancelled() => {}
-                }
+                sleep_or_cancelled(&tg, secs(1.0)).await;
                 Err::<(), _>(CustomException)
             })
             .await;

@@ -34,13 +34,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures::FutureExt;
-use taskgroup::{ErrorGroup, Node, SpawnRefused, TaskError, TaskGroup, TaskHandle};
+use taskgroup::{ErrorGroup, Node, SpawnRefused, Spawner, TaskError, TaskGroup, TaskHandle};
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 use tokio::time::{sleep, Instant};
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::{python_errors, secs, settle, Flag};
+use common::{python_errors, secs, settle, sleep_or_cancelled, Flag};
 
 // ---------------------------------------------------------------------------
 // Python's exceptions, and helpers
@@ -114,6 +115,21 @@ impl Counter {
     fn get(&self) -> usize {
         self.0.load(Ordering::SeqCst)
     }
+
+    /// A future that sleeps `t` seconds and counts `weight` if it is dropped
+    /// before then: Python's `try: await asyncio.sleep(t) except
+    /// CancelledError: NUM += weight`.
+    fn sleeper(
+        &self,
+        weight: usize,
+        t: f64,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let guard = self.guard(weight);
+        async move {
+            sleep(secs(t)).await;
+            guard.finish();
+        }
+    }
 }
 
 struct CancelGuard {
@@ -132,6 +148,43 @@ impl Drop for CancelGuard {
         if let Some(counter) = &self.counter {
             counter.fetch_add(self.weight, Ordering::SeqCst);
         }
+    }
+}
+
+/// Python's `task.cancel()` on the task running a group, `t` seconds in, for a
+/// group that does not see it coming: aborts the task (which drops its `run`
+/// future), checks that it ended as a cancellation rather than with an error
+/// group, and lets the aborted children run their drops.
+async fn abort_runner_after(runner: JoinHandle<Result<(), ErrorGroup>>, t: f64) {
+    sleep(secs(t)).await;
+    assert!(
+        !runner.is_finished(),
+        "the group ended before it was cancelled"
+    );
+    runner.abort();
+    let error = runner.await.unwrap_err();
+    assert!(error.is_cancelled(), "a cancellation, not an error group");
+    settle().await;
+}
+
+/// How a test cancels a group from outside cooperatively, as Python cancels the
+/// task running it, when the group must see the cancellation (to fail in its
+/// cleanup): the body hands over a spawner as it starts, and the test cancels
+/// through it.
+#[derive(Default)]
+struct Outside(Mutex<Option<Spawner>>);
+
+impl Outside {
+    /// Called by the body as it starts.
+    fn enter(&self, g: &TaskGroup) {
+        *self.0.lock().unwrap() = Some(g.spawner());
+    }
+
+    /// Cancels the group `t` seconds in.
+    async fn cancel_after(&self, t: f64) {
+        sleep(secs(t)).await;
+        let spawner = self.0.lock().unwrap().take();
+        spawner.expect("the body has started").cancel();
     }
 }
 
@@ -160,10 +213,7 @@ async fn crash_after(t: f64) -> Result<(), ValueError> {
 /// `try: await asyncio.sleep(10) finally: 1 / 0`, cooperatively: the task fails
 /// when `group` starts cancelling.
 async fn fail_in_cleanup(group: TaskGroup) -> Result<(), ZeroDivisionError> {
-    tokio::select! {
-        () = sleep(secs(10.0)) => {}
-        () = group.cancelled() => {}
-    }
+    sleep_or_cancelled(&group, secs(10.0)).await;
     Err(ZeroDivisionError)
 }
 

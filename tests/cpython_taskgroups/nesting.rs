@@ -14,9 +14,9 @@ use super::*;
 /// dropped when the outer grace period ends), so the inner children listen to the
 /// outer group's `cancelled()`.
 async fn runner_11(with_outer_child: bool) -> Result<(), ErrorGroup> {
-    let spawner = Arc::new(Mutex::new(None));
+    let outside = Outside::default();
     let run = TaskGroup::builder().grace(secs(1.0)).run(async |g1| {
-        *spawner.lock().unwrap() = Some(g1.spawner());
+        outside.enter(&g1);
         if with_outer_child {
             g1.spawn(sleep(secs(10.0)));
         }
@@ -29,56 +29,56 @@ async fn runner_11(with_outer_child: bool) -> Result<(), ErrorGroup> {
         })
         .await
     });
-    let cancel = async {
-        sleep(secs(0.1)).await;
-        spawner.lock().unwrap().take().unwrap().cancel();
-    };
-    tokio::join!(run, cancel).0
+    tokio::join!(run, outside.cancel_after(0.1)).0
+}
+
+/// What `_11`, `_12` and `_14` see: the outer group holds one child, the inner
+/// group, whose errors are all of type `inner`.
+fn assert_only_the_inner_group_of(eg: &ErrorGroup, inner: &str) {
+    assert_eq!(get_error_types(eg), ["ExceptionGroup"]);
+    assert_eq!(eg.children().len(), 1, "{eg:?}");
+    assert_eq!(get_error_types(nested(eg, 0)), [inner]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn test_taskgroup_11() {
     let eg = runner_11(false).await.unwrap_err();
-    assert_eq!(get_error_types(&eg), ["ExceptionGroup"]);
-    assert_eq!(get_error_types(nested(&eg, 0)), ["ZeroDivisionError"]);
+    assert_only_the_inner_group_of(&eg, "ZeroDivisionError");
 }
 
 #[tokio::test(start_paused = true)]
 async fn test_taskgroup_12() {
     let eg = runner_11(true).await.unwrap_err();
-    assert_eq!(get_error_types(&eg), ["ExceptionGroup"]);
-    assert_eq!(get_error_types(nested(&eg, 0)), ["ZeroDivisionError"]);
+    assert_only_the_inner_group_of(&eg, "ZeroDivisionError");
+}
+
+/// The runner of `_13` and `_14`: an outer group whose child crashes after
+/// `outer` seconds, around an inner group whose child crashes after `inner`.
+async fn crashes_outside_and_inside(outer: f64, inner: f64) -> ErrorGroup {
+    let r = tokio::spawn(TaskGroup::run(async move |g1| {
+        g1.spawn(crash_after(outer));
+        TaskGroup::run(async |g2| {
+            g2.spawn(crash_after(inner));
+            Ok::<_, ValueError>(())
+        })
+        .await
+    }));
+    r.await.unwrap().unwrap_err()
 }
 
 #[tokio::test(start_paused = true)]
 async fn test_taskgroup_13() {
     // The outer child fails first: the outer group cancels its body, which is inside
     // the inner group, so the inner group contributes nothing.
-    let r = tokio::spawn(TaskGroup::run(async |g1| {
-        g1.spawn(crash_after(0.1));
-        TaskGroup::run(async |g2| {
-            g2.spawn(crash_after(10.0));
-            Ok::<_, ValueError>(())
-        })
-        .await
-    }));
-    let eg = r.await.unwrap().unwrap_err();
+    let eg = crashes_outside_and_inside(0.1, 10.0).await;
     assert_eq!(get_error_types(&eg), ["ValueError"]);
+    assert_eq!(eg.len(), 1);
 }
 
 #[tokio::test(start_paused = true)]
 async fn test_taskgroup_14() {
-    let r = tokio::spawn(TaskGroup::run(async |g1| {
-        g1.spawn(crash_after(10.0));
-        TaskGroup::run(async |g2| {
-            g2.spawn(crash_after(0.1));
-            Ok::<_, ValueError>(())
-        })
-        .await
-    }));
-    let eg = r.await.unwrap().unwrap_err();
-    assert_eq!(get_error_types(&eg), ["ExceptionGroup"]);
-    assert_eq!(get_error_types(nested(&eg, 0)), ["ValueError"]);
+    let eg = crashes_outside_and_inside(10.0, 0.1).await;
+    assert_only_the_inner_group_of(&eg, "ValueError");
 }
 
 // ---------------------------------------------------------------------------
@@ -95,10 +95,7 @@ async fn test_taskgroup_20() {
     // stderr, not lost).
     let outcome = AssertUnwindSafe(TaskGroup::builder().grace(secs(1.0)).run(async |g| {
         g.spawn(divide_by_zero_after(0.1));
-        tokio::select! {
-            () = sleep(secs(10.0)) => {}
-            () = g.cancelled() => {}
-        }
+        sleep_or_cancelled(&g, secs(10.0)).await;
         std::panic::panic_any(KeyboardInterrupt);
         #[allow(unreachable_code)]
         Ok::<_, ZeroDivisionError>(())
@@ -125,10 +122,7 @@ async fn test_taskgroup_21() {
     // the panic resumes in the caller.
     let outcome = AssertUnwindSafe(TaskGroup::builder().grace(secs(1.0)).run(async |g| {
         g.spawn(keyboard_interrupt_after(0.1));
-        tokio::select! {
-            () = sleep(secs(10.0)) => {}
-            () = g.cancelled() => {}
-        }
+        sleep_or_cancelled(&g, secs(10.0)).await;
         Err::<(), _>(TypeError)
     }))
     .catch_unwind()

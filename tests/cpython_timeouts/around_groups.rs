@@ -17,10 +17,7 @@ async fn test_timeout_expiring() {
         .timeout(secs(0.01))
         .grace(secs(1.0))
         .run(async |tg| {
-            tokio::select! {
-                () = sleep(secs(1.0)) => {}
-                () = tg.cancelled() => {}
-            }
+            sleep_or_cancelled(&tg, secs(1.0)).await;
             finished.set();
             Ok::<_, KeyError>(())
         })

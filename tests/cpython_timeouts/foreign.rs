@@ -28,10 +28,7 @@ async fn test_foreign_exception_on_timeout() {
         .timeout(secs(0.01))
         .grace(secs(1.0))
         .run(async |tg| {
-            tokio::select! {
-                () = sleep(secs(1.0)) => {}
-                () = tg.cancelled() => {}
-            }
+            sleep_or_cancelled(&tg, secs(1.0)).await;
             Err::<(), _>(ZeroDivisionError)
         })
         .await

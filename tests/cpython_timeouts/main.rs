@@ -33,13 +33,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use taskgroup::{Cancelled, ErrorGroup, Node, TaskGroup, Timeout};
+use taskgroup::{Cancelled, ErrorGroup, TaskGroup, Timeout};
 use tokio::task::yield_now;
 use tokio::time::{sleep, Instant};
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::{python_errors, secs, Flag};
+use common::{python_errors, secs, sleep_or_cancelled, top_level, Flag};
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -71,13 +71,7 @@ impl Drop for DropFlag {
 
 /// The `Timeout` leaves directly under `eg` (a nested group's do not count).
 fn timeouts(eg: &ErrorGroup) -> Vec<Timeout> {
-    eg.children()
-        .iter()
-        .filter_map(|child| match child {
-            Node::Leaf(leaf) => leaf.error().downcast_ref::<Timeout>().copied(),
-            Node::Group(_) => None,
-        })
-        .collect()
+    top_level(eg)
 }
 
 /// `async with asyncio.timeout(t): await asyncio.sleep(d)`.

@@ -157,10 +157,7 @@ async fn test_nested_timeout_in_finally() {
         .timeout(secs(0.01))
         .grace(secs(5.0))
         .run(async |tg| {
-            tokio::select! {
-                () = sleep(secs(1.0)) => {}
-                () = tg.cancelled() => {}
-            }
+            sleep_or_cancelled(&tg, secs(1.0)).await;
             let inner = sleep_with_timeout(secs(0.01), secs(10.0)).await;
             *inner_timeout.lock().unwrap() = Some(timeouts(&inner.unwrap_err()));
             Ok::<_, KeyError>(())
