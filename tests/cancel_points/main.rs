@@ -36,10 +36,9 @@ use tokio::time::sleep;
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::{lock, Live, LiveGuard};
+use common::{lock, paused_runtime, Live, LiveGuard, HOUR};
 
 const TICK: Duration = Duration::from_millis(10);
-const HOUR: Duration = Duration::from_secs(3600);
 /// More polls than any shape needs: a shape that never completes is a hang.
 const MAX_POLLS: usize = 10_000;
 
@@ -118,6 +117,19 @@ impl Probe {
 
     fn keep_spawner(&self, tg: &TaskGroup) {
         lock(&self.0.spawners).push(tg.spawner());
+    }
+
+    /// A body's first step: keeps a spawner of its group for the checks after
+    /// the drop, and gives the guard that counts the body out when dropped.
+    fn enter(&self, tg: &TaskGroup) -> LiveGuard {
+        self.keep_spawner(tg);
+        self.guard()
+    }
+
+    /// Spawns [`task`](Probe::task) `id` of the outermost group into `tg` and
+    /// keeps its handle.
+    fn spawn(&self, tg: &TaskGroup, id: u32, ticks: u32, end: End) {
+        self.keep(id, tg.spawn(self.task(id, ticks, end, false)));
     }
 
     fn cancel(&self, id: u32) {
@@ -283,14 +295,6 @@ fn shape_of(group: &ErrorGroup) -> String {
         })
         .collect();
     format!("[{}]", children.join(", "))
-}
-
-fn paused_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .unwrap()
 }
 
 /// Lets every task woken by a drop or cancellation run (the paused clock only

@@ -6,12 +6,11 @@ use super::*;
 fn flat(probe: &Probe) -> RunFuture {
     let probe = probe.clone();
     Box::pin(TaskGroup::run(async move |tg| {
-        let _guard = probe.guard();
-        probe.keep_spawner(&tg);
-        probe.keep(1, tg.spawn(probe.task(1, 3, End::Succeed, false)));
-        probe.keep(2, tg.spawn(probe.task(2, 5, End::Fail, false)));
-        probe.keep(3, tg.spawn(probe.task(3, 100, End::Succeed, false)));
-        probe.keep(4, tg.spawn(probe.task(4, 2, End::Succeed, false)));
+        let _guard = probe.enter(&tg);
+        probe.spawn(&tg, 1, 3, End::Succeed);
+        probe.spawn(&tg, 2, 5, End::Fail);
+        probe.spawn(&tg, 3, 100, End::Succeed);
+        probe.spawn(&tg, 4, 2, End::Succeed);
         probe.body_ticks(3).await;
         Ok::<_, Failure>(0)
     }))
@@ -28,8 +27,7 @@ fn drop_at_every_poll_flat_group() {
 fn limited_with_grandchildren(probe: &Probe) -> RunFuture {
     let probe = probe.clone();
     Box::pin(TaskGroup::builder().limit(2).run(async move |tg| {
-        let _guard = probe.guard();
-        probe.keep_spawner(&tg);
+        let _guard = probe.enter(&tg);
         for (id, child, child_end) in [(1, 11, End::Succeed), (2, 21, End::Fail)] {
             let (guard, p, tg2) = (probe.guard(), probe.clone(), tg.clone());
             let task = async move {
@@ -41,8 +39,8 @@ fn limited_with_grandchildren(probe: &Probe) -> RunFuture {
             };
             probe.keep(id, tg.spawn(task));
         }
-        probe.keep(3, tg.spawn(probe.task(3, 3, End::Succeed, false)));
-        probe.keep(4, tg.spawn(probe.task(4, 4, End::Succeed, false)));
+        probe.spawn(&tg, 3, 3, End::Succeed);
+        probe.spawn(&tg, 4, 4, End::Succeed);
         Ok::<_, Failure>(0)
     }))
 }
@@ -62,9 +60,8 @@ fn drop_at_every_poll_limited_group_with_grandchildren() {
 fn nested(probe: &Probe) -> RunFuture {
     let probe = probe.clone();
     Box::pin(TaskGroup::run(async move |tg| {
-        let _guard = probe.guard();
-        probe.keep_spawner(&tg);
-        probe.keep(1, tg.spawn(probe.task(1, 100, End::Succeed, false)));
+        let _guard = probe.enter(&tg);
+        probe.spawn(&tg, 1, 100, End::Succeed);
         let (guard, p, p4) = (probe.guard(), probe.clone(), probe.clone());
         let middle = async move {
             let _guard = guard;
@@ -108,12 +105,11 @@ fn grace(probe: &Probe) -> RunFuture {
         TaskGroup::builder()
             .grace(Duration::from_millis(35))
             .run(async move |tg| {
-                let _guard = probe.guard();
-                probe.keep_spawner(&tg);
-                probe.keep(1, tg.spawn(probe.task(1, 1, End::Fail, false)));
+                let _guard = probe.enter(&tg);
+                probe.spawn(&tg, 1, 1, End::Fail);
                 probe.keep(2, tg.spawn(probe.cleanup_task(&tg, 2, 2)));
                 probe.keep(3, tg.spawn(probe.cleanup_task(&tg, 3, 3)));
-                probe.keep(4, tg.spawn(probe.task(4, 100, End::Succeed, false)));
+                probe.spawn(&tg, 4, 100, End::Succeed);
                 probe.body_ticks(100).await;
                 Ok::<_, Failure>(0)
             }),
@@ -134,12 +130,11 @@ fn supervised_timeout(probe: &Probe) -> RunFuture {
             .supervise()
             .timeout(Duration::from_millis(35))
             .run(async move |tg| {
-                let _guard = probe.guard();
-                probe.keep_spawner(&tg);
-                probe.keep(1, tg.spawn(probe.task(1, 1, End::Fail, false)));
-                probe.keep(2, tg.spawn(probe.task(2, 2, End::Fail, false)));
-                probe.keep(3, tg.spawn(probe.task(3, 100, End::Succeed, false)));
-                probe.keep(4, tg.spawn(probe.task(4, 3, End::Succeed, false)));
+                let _guard = probe.enter(&tg);
+                probe.spawn(&tg, 1, 1, End::Fail);
+                probe.spawn(&tg, 2, 2, End::Fail);
+                probe.spawn(&tg, 3, 100, End::Succeed);
+                probe.spawn(&tg, 4, 3, End::Succeed);
                 probe.body_ticks(100).await;
                 Ok::<_, Failure>(0)
             }),
@@ -161,11 +156,10 @@ fn drop_at_every_poll_supervised_with_timeout() {
 fn panicking(probe: &Probe) -> RunFuture {
     let probe = probe.clone();
     Box::pin(TaskGroup::builder().supervise().run(async move |tg| {
-        let _guard = probe.guard();
-        probe.keep_spawner(&tg);
-        probe.keep(1, tg.spawn(probe.task(1, 1, End::Fail, false)));
-        probe.keep(2, tg.spawn(probe.task(2, 2, End::Panic, false)));
-        probe.keep(3, tg.spawn(probe.task(3, 100, End::Succeed, false)));
+        let _guard = probe.enter(&tg);
+        probe.spawn(&tg, 1, 1, End::Fail);
+        probe.spawn(&tg, 2, 2, End::Panic);
+        probe.spawn(&tg, 3, 100, End::Succeed);
         probe.body_ticks(10).await;
         Ok::<_, Failure>(0)
     }))
@@ -181,11 +175,10 @@ fn drop_at_every_poll_with_a_panicking_task() {
 fn cancelled(probe: &Probe) -> RunFuture {
     let probe = probe.clone();
     Box::pin(TaskGroup::run(async move |tg| {
-        let _guard = probe.guard();
-        probe.keep_spawner(&tg);
-        probe.keep(1, tg.spawn(probe.task(1, 100, End::Succeed, false)));
-        probe.keep(2, tg.spawn(probe.task(2, 2, End::Succeed, false)));
-        probe.keep(3, tg.spawn(probe.task(3, 100, End::Fail, false)));
+        let _guard = probe.enter(&tg);
+        probe.spawn(&tg, 1, 100, End::Succeed);
+        probe.spawn(&tg, 2, 2, End::Succeed);
+        probe.spawn(&tg, 3, 100, End::Fail);
         probe.body_ticks(1).await;
         probe.cancel(3);
         probe.body_ticks(2).await;
@@ -205,10 +198,9 @@ fn drop_at_every_poll_with_handle_and_group_cancel() {
 fn clean(probe: &Probe) -> RunFuture {
     let probe = probe.clone();
     Box::pin(TaskGroup::run(async move |tg| {
-        let _guard = probe.guard();
-        probe.keep_spawner(&tg);
+        let _guard = probe.enter(&tg);
         for id in 1..=5 {
-            probe.keep(id, tg.spawn(probe.task(id, id, End::Succeed, false)));
+            probe.spawn(&tg, id, id, End::Succeed);
         }
         probe.body_ticks(2).await;
         Ok::<_, Failure>(42)

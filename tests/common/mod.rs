@@ -329,11 +329,13 @@ pub fn paused_runtime() -> tokio::runtime::Runtime {
 }
 
 /// Awaits `future`, which must panic, and gives back the payload that resumed in
-/// the caller; fails the test if it returns instead (`what` says what should
-/// have panicked).
-pub async fn resumed_panic<F: std::future::Future>(what: &str, future: F) -> Box<dyn Any + Send> {
+/// the caller; fails the test with `expected` if it returns instead.
+pub async fn resumed_panic<F: std::future::Future>(
+    expected: &str,
+    future: F,
+) -> Box<dyn Any + Send> {
     match std::panic::AssertUnwindSafe(future).catch_unwind().await {
-        Ok(_) => panic!("{what} returned; expected its panic to resume in the caller"),
+        Ok(_) => panic!("the future returned; expected: {expected}"),
         Err(payload) => payload,
     }
 }

@@ -29,11 +29,9 @@
 //!   entered, or entered outside a task. `test_taskgroup_finished` is ported:
 //!   a spawner can outlive its group.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use futures::FutureExt;
 use taskgroup::{ErrorGroup, Node, SpawnRefused, Spawner, TaskError, TaskGroup, TaskHandle};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -41,7 +39,7 @@ use tokio::time::{sleep, Instant};
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::{python_errors, secs, settle, sleep_or_cancelled, Flag};
+use common::{python_errors, resumed_panic, secs, settle, sleep_or_cancelled, Flag};
 
 // ---------------------------------------------------------------------------
 // Python's exceptions, and helpers

@@ -93,16 +93,17 @@ async fn test_taskgroup_20() {
     // The body's `finally` raises KeyboardInterrupt while the crash cancels it: the
     // panic propagates unwrapped (the collected ZeroDivisionError is reported on
     // stderr, not lost).
-    let outcome = AssertUnwindSafe(TaskGroup::builder().grace(secs(1.0)).run(async |g| {
-        g.spawn(divide_by_zero_after(0.1));
-        sleep_or_cancelled(&g, secs(10.0)).await;
-        std::panic::panic_any(KeyboardInterrupt);
-        #[allow(unreachable_code)]
-        Ok::<_, ZeroDivisionError>(())
-    }))
-    .catch_unwind()
+    let payload = resumed_panic(
+        "KeyboardInterrupt propagates",
+        TaskGroup::builder().grace(secs(1.0)).run(async |g| {
+            g.spawn(divide_by_zero_after(0.1));
+            sleep_or_cancelled(&g, secs(10.0)).await;
+            std::panic::panic_any(KeyboardInterrupt);
+            #[allow(unreachable_code)]
+            Ok::<_, ZeroDivisionError>(())
+        }),
+    )
     .await;
-    let payload = outcome.expect_err("KeyboardInterrupt propagates");
     assert_eq!(
         payload.downcast_ref::<KeyboardInterrupt>(),
         Some(&KeyboardInterrupt)
@@ -120,14 +121,15 @@ async fn test_taskgroup_21() {
     // crashes the asyncio loop. A panicking child works in Rust: it cancels the body
     // at once (no grace for panics, so its `TypeError` cleanup never happens) and
     // the panic resumes in the caller.
-    let outcome = AssertUnwindSafe(TaskGroup::builder().grace(secs(1.0)).run(async |g| {
-        g.spawn(keyboard_interrupt_after(0.1));
-        sleep_or_cancelled(&g, secs(10.0)).await;
-        Err::<(), _>(TypeError)
-    }))
-    .catch_unwind()
+    let payload = resumed_panic(
+        "KeyboardInterrupt propagates",
+        TaskGroup::builder().grace(secs(1.0)).run(async |g| {
+            g.spawn(keyboard_interrupt_after(0.1));
+            sleep_or_cancelled(&g, secs(10.0)).await;
+            Err::<(), _>(TypeError)
+        }),
+    )
     .await;
-    let payload = outcome.expect_err("KeyboardInterrupt propagates");
     assert_eq!(
         payload.downcast_ref::<KeyboardInterrupt>(),
         Some(&KeyboardInterrupt)

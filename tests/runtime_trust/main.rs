@@ -31,7 +31,7 @@ use tokio::time::{sleep, Instant};
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::{lock, ms, Flag, Live, HOUR};
+use common::{lock, ms, payload_is, resumed_panic, Flag, Live, HOUR};
 
 common::error_types! {
     /// An ordinary task error.
@@ -90,10 +90,6 @@ struct DropPayload;
 /// The payload of an ordinary task panic.
 #[derive(Debug)]
 struct TaskPayload;
-
-fn payload_is<P: 'static>(payload: &(dyn std::any::Any + Send)) -> bool {
-    payload.downcast_ref::<P>().is_some()
-}
 
 mod identity;
 mod nested_and_summaries;
