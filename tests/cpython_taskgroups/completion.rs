@@ -69,10 +69,9 @@ async fn test_taskgroup_04() {
     let runner = async {
         TaskGroup::run(async |g| {
             g.spawn(divide_by_zero_after(0.1));
-            let (guard, num) = (t2_cancel.guard(1), num.clone());
+            let (sleeper, num) = (t2_cancel.sleeper(1, 1.0), num.clone());
             t2 = Some(g.spawn(async move {
-                sleep(secs(1.0)).await;
-                guard.finish();
+                sleeper.await;
                 num.add(1);
             }));
             Ok::<_, ZeroDivisionError>(())
@@ -98,15 +97,12 @@ async fn test_cancel_children_on_child_error() {
             g.spawn(divide_by_zero_after(0.1));
             g.spawn(divide_by_zero_after(0.1));
             g.spawn(divide_by_zero_after(0.1));
-            let (guard, num) = (t2_cancel.guard(1), num.clone());
+            let (sleeper, num) = (t2_cancel.sleeper(1, 5.0), num.clone());
             g.spawn(async move {
-                sleep(secs(5.0)).await;
-                guard.finish();
+                sleeper.await;
                 num.add(1);
             });
-            let guard = runner_cancel.guard(1);
-            sleep(secs(10.0)).await;
-            guard.finish();
+            runner_cancel.sleeper(1, 10.0).await;
             Ok::<_, ZeroDivisionError>(())
         })
         .await?;

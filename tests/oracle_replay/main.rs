@@ -18,19 +18,21 @@ mod live;
 
 use common::oracle::{
     build_node, caught, clauses, group_json, matches, normalise, recorded_case, recorded_cases,
-    Action, Clause, OracleLeaf, A, B2, C, D, K,
+    Action, Clause, OracleJson, OracleLeaf, A, B2, C, D, K,
 };
 
 // ---------------------------------------------------------------------------
 // Replaying one case
 // ---------------------------------------------------------------------------
 
-/// What the arm does after recording the group it received.
-fn act<E>(action: &Action, eg: ErrorGroup<E>) -> Result<(), Raise>
+/// An arm's handler: records the group it received in `slot`, then does what
+/// the clause's handler does.
+fn handle<E: OracleJson>(slot: &mut Value, action: &Action, eg: ErrorGroup<E>) -> Result<(), Raise>
 where
     ErrorGroup<E>: Error + Send + Sync + 'static,
     ErrorGroup: From<ErrorGroup<E>>,
 {
+    *slot = group_json(&eg);
     match action {
         Action::Nothing => Ok(()),
         Action::Raise(spec) => match build_node(spec) {
@@ -86,14 +88,10 @@ fn typed_arm<T: OracleLeaf>(
     slot: &mut Value,
 ) -> ExceptStar<()> {
     if !inline {
-        return dispatch.arm(|eg: ErrorGroup<T>| {
-            *slot = group_json(&eg);
-            act(action, eg)
-        });
+        return dispatch.arm(|eg: ErrorGroup<T>| handle(slot, action, eg));
     }
     if let Some(eg) = dispatch.take::<T>() {
-        *slot = group_json(&eg);
-        dispatch.settle(act(action, eg));
+        dispatch.settle(handle(slot, action, eg));
     }
     dispatch
 }
@@ -106,14 +104,10 @@ fn predicate_arm(
     slot: &mut Value,
 ) -> ExceptStar<()> {
     if !inline {
-        return dispatch.arm_by(pred, |eg| {
-            *slot = group_json(&eg);
-            act(action, eg)
-        });
+        return dispatch.arm_by(pred, |eg| handle(slot, action, eg));
     }
     if let Some(eg) = dispatch.take_by(pred) {
-        *slot = group_json(&eg);
-        dispatch.settle(act(action, eg));
+        dispatch.settle(handle(slot, action, eg));
     }
     dispatch
 }
@@ -125,14 +119,10 @@ fn catch_all_arm(
     slot: &mut Value,
 ) -> ExceptStar<()> {
     if !inline {
-        return dispatch.arm_all(|eg| {
-            *slot = group_json(&eg);
-            act(action, eg)
-        });
+        return dispatch.arm_all(|eg| handle(slot, action, eg));
     }
     if let Some(eg) = dispatch.take_all() {
-        *slot = group_json(&eg);
-        dispatch.settle(act(action, eg));
+        dispatch.settle(handle(slot, action, eg));
     }
     dispatch
 }
