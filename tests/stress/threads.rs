@@ -252,14 +252,12 @@ async fn dropping_the_run_while_eight_threads_spawn_leaks_nothing() {
         })
         .await
         .unwrap();
-        let mut accepted = 0;
         for tally in &mut tallies {
             // Every thread's first spawn came while the body still ran, so got in.
             assert!(
                 !tally.accepted.is_empty(),
                 "round {round}: a spawn into the open group was refused"
             );
-            accepted += tally.accepted.len();
             for handle in &mut tally.accepted {
                 // Every task ends (else the watchdog fails: "a task still
                 // running"), cancelled, and the handle keeps saying so.
@@ -269,7 +267,6 @@ async fn dropping_the_run_while_eight_threads_spawn_leaks_nothing() {
             }
             assert!(tally.refused == 1 || tally.accepted.len() as u64 == PER_THREAD);
         }
-        assert!(accepted >= usize::try_from(THREADS).unwrap());
         // Aborts are asynchronous: the last guard's drop ends the wait.
         live.none_left().await;
         assert_eq!(
