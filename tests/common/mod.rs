@@ -14,6 +14,8 @@
 // macros say the same to `unused_macros` and `unused_imports` where they stand.
 #![allow(dead_code)]
 
+pub mod oracle;
+
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
@@ -26,8 +28,8 @@ use tokio::sync::Notify;
 // Error types
 // ---------------------------------------------------------------------------
 
-/// Defines error types for tests: each struct as written (its attributes and
-/// derives included), a `Display` that writes the given text, and an empty
+/// Defines error types for tests: each struct as written (its attributes,
+/// derives and visibility included), a `Display` that writes the given text, and an empty
 /// `std::error::Error` impl.
 ///
 /// A unit struct writes a fixed string; a one-field tuple struct writes its field
@@ -50,9 +52,9 @@ use tokio::sync::Notify;
 #[allow(unused_macros)]
 macro_rules! error_types {
     () => {};
-    ($(#[$attr:meta])* struct $name:ident => $text:expr; $($rest:tt)*) => {
+    ($(#[$attr:meta])* $vis:vis struct $name:ident => $text:expr; $($rest:tt)*) => {
         $(#[$attr])*
-        struct $name;
+        $vis struct $name;
 
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -64,9 +66,9 @@ macro_rules! error_types {
 
         $crate::common::error_types! { $($rest)* }
     };
-    ($(#[$attr:meta])* struct $name:ident($field:ty) => $format:expr; $($rest:tt)*) => {
+    ($(#[$attr:meta])* $vis:vis struct $name:ident($field:ty) => $format:expr; $($rest:tt)*) => {
         $(#[$attr])*
-        struct $name($field);
+        $vis struct $name($field);
 
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
