@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod any_error;
+mod auto_traits;
 mod builder;
 mod dispatch;
 mod display;
