@@ -235,7 +235,7 @@ impl<V> ExceptStar<V> {
     /// // the timeout was not handled: it escapes in its original group
     /// let rest = dispatch.finish().unwrap_err();
     /// let timeout = rest.iter().next().and_then(|e| e.downcast_ref::<JobError>());
-/// assert!(matches!(timeout, Some(JobError::Timeout)));
+    /// assert!(matches!(timeout, Some(JobError::Timeout)));
     /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
     /// ```
     pub fn take_if<T: Error + Send + Sync + 'static>(
