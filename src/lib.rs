@@ -23,12 +23,18 @@ pub use taskgroup_core::*;
 ///     Ok(PAT) => EXPR,              // the success value; guards and several Ok arms are fine
 ///     TYPE(eg) => EXPR,             // except* TYPE as eg: eg is an ErrorGroup<TYPE>
 ///     A(eg) | B(eg) => EXPR,        // except* (A, B) as eg: eg is an untyped ErrorGroup
+///     eg @ Enum::X(..) => EXPR,     // the Enum leaves matching the pattern: ErrorGroup<Enum>
+///     eg @ (Enum::X(..) | Enum::Y { .. }) => EXPR,
 ///     eg => EXPR,                   // catch-all (or `_`), last
 /// }
 /// ```
 ///
-/// - Each error leaf goes to the first arm whose type matches it; each arm runs
-///   at most once, with a subgroup that keeps the original nesting.
+/// - Each error leaf goes to the first arm whose type (and pattern, for
+///   `eg @ PATTERN`) matches it; each arm runs at most once, with a subgroup
+///   that keeps the original nesting.
+/// - A pattern arm names variants of one error enum by their path
+///   (`JobError::Parse(..)`, not `Parse(..)`), binds nothing inside the
+///   pattern, and lowers to [`ExceptStar::take_if`].
 /// - The errors no arm takes leave the function like `?` does, as an
 ///   [`ErrorGroup`] converted with `From` into the function's error type.
 /// - Arms evaluate to the match's type; when every error was handled, the
@@ -130,8 +136,10 @@ pub use taskgroup_macros::except_star;
 ///     (OPTION = EXPR ,)*                  // name, timeout, deadline, limit, grace; `supervise,`
 ///     |tg| BODY                           // an expression or block, in async context
 ///     (except* TYPE (| TYPE)* (as IDENT)? => ARM ,?)*
+///     (except* PATTERN (| PATTERN)* (as IDENT)? => ARM ,?)*
 ///     (except* _ (as IDENT)? => ARM ,?)?  // catch-all, last
 /// }
+/// PATTERN := Enum::Variant(..) | Enum::Variant { .. } | Enum::Variant {}
 /// ```
 ///
 /// The macro is an expression in async context whose value is
@@ -144,6 +152,11 @@ pub use taskgroup_macros::except_star;
 ///   leaf then goes to the first arm whose type matches it; each arm runs at
 ///   most once with `eg`, an `ErrorGroup<TYPE>` for one type or an untyped
 ///   [`ErrorGroup`] for several, keeping the original nesting.
+/// - A pattern arm takes the leaves of one error enum whose value matches one
+///   of its patterns (`except* JobError::Parse(..) | JobError::Net { .. }`;
+///   braces mark a unit variant, `JobError::Timeout {}`): `eg` is an
+///   `ErrorGroup<JobError>`, and the other `JobError`s go on to later arms. It
+///   lowers to [`ExceptStar::take_if`].
 /// - Each arm evaluates to `T`; when every error was handled the value is that
 ///   of the last arm that ran. Unhandled errors are `Err(rest)`: write `?`.
 /// - In an arm, `?` raises into the combined group (later arms still run) and
