@@ -6,6 +6,9 @@
 
 #![forbid(unsafe_code)]
 
+#[doc(hidden)]
+#[path = "macro_support.rs"]
+pub mod __macro_support;
 mod any_error;
 mod auto_traits;
 mod builder;
@@ -20,6 +23,7 @@ mod live;
 mod origin;
 mod registry;
 mod run;
+mod shape;
 mod shared;
 mod signal;
 mod summary;
