@@ -27,37 +27,21 @@ use crate::ast::TaskGroupInput;
 /// Expands to:
 ///
 /// ```text
-/// {
-///     let __taskgroup_result = BODY_RUN;          // see `lower_run`
-///     DISPATCH(__taskgroup_result)                // see `lower_dispatch`; no arms: the result
-/// }
+/// DISPATCH(BODY_RUN)                              // see `lower_dispatch` and `lower_run`
+/// BODY_RUN                                        // no arms: the result as it is
 /// ```
 pub(crate) fn task_group(input: &TaskGroupInput, private: &TokenStream) -> TokenStream {
     let run = lower_run(input, private);
     if input.arms.iter().all(|arm| arm.catch.is_empty()) {
         return run;
     }
-    let result = Ident::new("__taskgroup_result", Span::mixed_site());
     let call_site = Span::call_site();
     let spans = DispatchSpans {
         new: call_site,
         finish: call_site,
         block: call_site,
     };
-    let dispatch = lower_dispatch(
-        &quote!(#result),
-        &input.arms,
-        private,
-        Context::Async,
-        None,
-        &spans,
-    );
-    quote! {
-        {
-            let #result = #run;
-            #dispatch
-        }
-    }
+    lower_dispatch(&run, &input.arms, private, Context::Async, None, &spans)
 }
 
 /// Lowers the options and the body.
