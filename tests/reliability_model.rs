@@ -564,7 +564,7 @@ fn run_group(spec: GroupSpec, record: Record) -> GroupFuture {
         }
         record.group_started(id);
         let body_record = record.clone();
-        let run = builder.run(move |tg: TaskGroup| body(spec, body_record, tg));
+        let run = builder.run(move |tg| body(spec, body_record, TaskGroup::clone(&tg)));
         let outcome = AssertUnwindSafe(run).catch_unwind().await;
         record.group_ended(
             id,

@@ -265,7 +265,7 @@ impl Admission {
     /// Waits for the turn; `None` if the group started cancelling meanwhile (it
     /// closes the semaphore then), so queued work never starts in a cancelling
     /// group.
-    fn poll_turn(&mut self, cx: &mut Context<'_>, shared: &Shared) -> Poll<Option<()>> {
+    pub(crate) fn poll_turn(&mut self, cx: &mut Context<'_>, shared: &Shared) -> Poll<Option<()>> {
         if let Admission::Queued(queued) = self {
             match std::task::ready!(queued.as_mut().poll(cx)) {
                 Ok(permit) => *self = Admission::Admitted(permit),
