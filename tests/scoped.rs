@@ -31,7 +31,10 @@ async fn greet(name: &str) -> Result<usize, ValueError> {
 /// `Send` for an `AsyncFnOnce` body.
 async fn greet_all(names: Vec<String>) -> Result<usize, ErrorGroup> {
     TaskGroup::run(async |tg| {
-        let handles: Vec<_> = names.iter().map(|name| tg.spawn_scoped(greet(name))).collect();
+        let handles: Vec<_> = names
+            .iter()
+            .map(|name| tg.spawn_scoped(greet(name)))
+            .collect();
         let mut total = 0;
         for handle in handles {
             total += handle.await.unwrap();
@@ -262,7 +265,11 @@ async fn dropping_the_run_future_drops_scoped_tasks_at_once() {
         Ok::<_, ValueError>(())
     });
     let _ = tokio::time::timeout(ms(10), run).await;
-    assert_eq!(live.alive(), 0, "dropped with the group's future, synchronously");
+    assert_eq!(
+        live.alive(),
+        0,
+        "dropped with the group's future, synchronously"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -10,6 +10,7 @@ mod any_error;
 mod builder;
 mod dispatch;
 mod display;
+mod enclosing;
 mod error_group;
 mod errors;
 mod group;

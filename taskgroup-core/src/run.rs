@@ -15,6 +15,7 @@ use tokio::time::{sleep, sleep_until, Instant, Sleep};
 
 use crate::any_error::box_error;
 use crate::builder::Settings;
+use crate::enclosing::{enclosing, with_enclosing};
 use crate::scope::BodyScope;
 use crate::scoped::{Incoming, ScopedSet};
 use crate::shared::{Config, Payload, Shared};
@@ -63,11 +64,18 @@ pin_project_lite::pin_project! {
             let this = this.project();
             if let Some(group) = this.group.as_mut() {
                 // Dropped before it finished: stop everything now. The body and
-                // the scoped tasks go at once; spawned tasks are aborted.
-                group.shared.abort();
-                group.shared.mark_finished();
-                this.body.stop(&group.shared);
-                group.scoped.clear();
+                // the scoped tasks go at once; spawned tasks are aborted, and
+                // an enclosing group dropping this one waits for them.
+                let shared = &group.shared;
+                if let Some(enclosing) = enclosing() {
+                    shared.hand_over(enclosing);
+                }
+                shared.abort();
+                shared.mark_finished();
+                with_enclosing(shared, || {
+                    this.body.stop(shared);
+                    group.scoped.clear();
+                });
             }
         }
     }
@@ -181,25 +189,29 @@ impl<B: Future<Output = ()> + Unpin> Group<B> {
         let shared = &*self.shared;
         shared.waker.register(cx.waker());
         self.scoped.begin();
-        with_ambient(shared.ambient, || {
-            body.as_mut().advance(shared, cx, &self.origin);
-            self.scoped.advance(shared, cx);
+        // A group the body or a scoped task drops meanwhile hands its
+        // remaining tasks to this one (see `enclosing.rs`).
+        with_enclosing(&self.shared, || {
+            with_ambient(shared.ambient, || {
+                body.as_mut().advance(shared, cx, &self.origin);
+                self.scoped.advance(shared, cx);
+            });
+            if shared.is_stopped() {
+                body.as_mut().stop(shared);
+                self.scoped.clear();
+            }
         });
-        if shared.is_stopped() {
-            body.as_mut().stop(shared);
-            self.scoped.clear();
-        }
         // Nothing left running: the group is done even if its deadline has passed
         // meanwhile, as Python's timeout only fires at a suspension point.
         if !shared.try_finish() {
             self.timers.poll_deadline(shared, cx, &self.origin);
-            if self.timers.poll_grace(shared, cx) {
-                body.as_mut().stop(shared);
-                self.scoped.clear();
-            } else if shared.is_stopped() {
-                // The deadline stopped the group just now (no grace period).
-                body.as_mut().stop(shared);
-                self.scoped.clear();
+            // The grace period ended, or the deadline stopped the group just
+            // now (without a grace period): the body and scoped tasks go.
+            if self.timers.poll_grace(shared, cx) || shared.is_stopped() {
+                with_enclosing(&self.shared, || {
+                    body.as_mut().stop(shared);
+                    self.scoped.clear();
+                });
             }
             if !shared.try_finish() {
                 return false;

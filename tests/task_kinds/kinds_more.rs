@@ -161,4 +161,54 @@ for_each_kind! {
         .unwrap();
         assert_eq!(concurrency.max(), 3);
     }
+
+    /// A nested group that its enclosing group drops (stopping the task that
+    /// runs it) leaves no task running once the enclosing group returned.
+    #[tokio::test]
+    async fn a_dropped_nested_group_leaves_no_task_behind<K>() {
+        let live = Live::default();
+        let result = K::run(TaskGroup::builder(), async |tg| {
+            let pending = (live.pending(), live.pending());
+            K::spawn(&tg, async move {
+                TaskGroup::run(async move |inner| {
+                    inner.spawn(pending.0);
+                    inner.spawn_scoped(pending.1);
+                    std::future::pending::<()>().await;
+                    Ok::<_, ValueError>(())
+                })
+                .await
+            });
+            K::spawn(&tg, async {
+                yield_now().await;
+                Err::<(), _>(ValueError(1))
+            });
+            Ok::<_, ValueError>(())
+        })
+        .await;
+        assert_eq!(messages(&result.unwrap_err()), ["value error 1"]);
+        assert_eq!(live.alive(), 0, "a nested group's task outlived the enclosing group");
+    }
+
+    /// The same when the nested group runs in the body, which the stop drops.
+    #[tokio::test]
+    async fn a_nested_group_in_a_dropped_body_leaves_no_task_behind<K>() {
+        let live = Live::default();
+        let result = K::run(TaskGroup::builder(), async |tg| {
+            K::spawn(&tg, async {
+                yield_now().await;
+                Err::<(), _>(ValueError(1))
+            });
+            TaskGroup::run(async |inner| {
+                inner.spawn(live.pending());
+                std::future::pending::<()>().await;
+                Ok::<_, ValueError>(())
+            })
+            .await
+            .ok();
+            Ok::<_, ValueError>(())
+        })
+        .await;
+        assert_eq!(messages(&result.unwrap_err()), ["value error 1"]);
+        assert_eq!(live.alive(), 0, "a nested group's task outlived the enclosing group");
+    }
 }
