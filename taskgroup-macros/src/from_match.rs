@@ -82,9 +82,16 @@ fn except_arm(arm: Arm, cx: &Ctxt) -> ExceptArm {
     }
 }
 
-/// The types a malformed arm pattern names, for the best-effort expansion.
+/// The types a malformed arm pattern names, for the best-effort expansion: a
+/// variant pattern without a binding (`JobError::Parse(..)`) names its enum.
 fn pattern_types(pat: &Pat) -> Vec<Type> {
     match pat {
+        Pat::TupleStruct(tuple) if matches!(tuple.elems.first(), Some(Pat::Rest(_))) => {
+            VariantPat::new(pat.clone())
+                .and_then(|pattern| pattern.ty)
+                .into_iter()
+                .collect()
+        }
         Pat::TupleStruct(tuple)
             if tuple.qself.is_none() && !is_variant_path(&tuple.path, "Err") =>
         {

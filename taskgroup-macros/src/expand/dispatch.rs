@@ -313,7 +313,12 @@ fn lower_take(catch: &Catch, private: &TokenStream) -> TokenStream {
             let leaf = format_ident!("__taskgroup_leaf", span = Span::mixed_site());
             let take = quote_spanned!(ty.span()=> <#ty as #private::CatchableError>::take_if);
             quote! {
-                #take(&mut #dispatch, |#leaf| match #leaf { #(#pats)|* => true, _ => false })
+                #take(&mut #dispatch, |#leaf| match #leaf {
+                    // A binding in a pattern was reported; it would only add a warning.
+                    #[allow(unused_variables)]
+                    #(#pats)|* => true,
+                    _ => false,
+                })
             }
         }
         Catch::All => quote!(#dispatch.take_all()),
