@@ -11,6 +11,7 @@ mod auto_traits;
 mod builder;
 mod dispatch;
 mod display;
+mod entries;
 mod error_group;
 mod errors;
 mod group;
