@@ -66,9 +66,9 @@ impl<H: TaskControl, I> Entry<H, I> {
 
 struct Registry<H, I, N> {
     entries: Entries<Entry<H, I>>,
-    /// The names of the named tasks, by key. A `BTreeMap`: empty, it is free
-    /// to make (a `HashMap` seeds its hasher in every group).
-    names: BTreeMap<usize, N>,
+    /// The names of the named tasks, by key; `None` until the first, so that a
+    /// group without names never makes, clears or drops a map.
+    names: Option<BTreeMap<usize, N>>,
 }
 
 impl<H: TaskControl, I, N> Registry<H, I, N> {
@@ -77,7 +77,7 @@ impl<H: TaskControl, I, N> Registry<H, I, N> {
         let Registry { entries, names } = self;
         entries.retain(|key, entry| {
             let done = entry.is_done();
-            if done && !names.is_empty() {
+            if let (true, Some(names)) = (done, names.as_mut()) {
                 names.remove(&key);
             }
             !done
@@ -98,7 +98,7 @@ impl<H: TaskControl, I: Clone, N: Clone> Tasks<H, I, N> {
         Tasks {
             registry: Mutex::new(Registry {
                 entries: Entries::new(),
-                names: BTreeMap::new(),
+                names: None,
             }),
             stopped: AtomicBool::new(false),
         }
@@ -117,7 +117,10 @@ impl<H: TaskControl, I: Clone, N: Clone> Tasks<H, I, N> {
         }
         let key = registry.entries.insert(entry);
         if let Some(name) = name {
-            registry.names.insert(key, name);
+            registry
+                .names
+                .get_or_insert_with(BTreeMap::new)
+                .insert(key, name);
         }
         // Four billion tasks running at once in one group is beyond any memory.
         key as TaskKey
@@ -142,7 +145,8 @@ impl<H: TaskControl, I: Clone, N: Clone> Tasks<H, I, N> {
         let key = key as usize;
         let registry = lock(&self.registry);
         let info = registry.entries.get(key)?.info.clone();
-        Some((info, registry.names.get(&key).cloned()))
+        let name = registry.names.as_ref().and_then(|names| names.get(&key));
+        Some((info, name.cloned()))
     }
 
     /// Aborts every task: each is dropped at its next poll (blocking tasks that
@@ -181,9 +185,7 @@ impl<H: TaskControl, I: Clone, N: Clone> Tasks<H, I, N> {
             return false;
         }
         registry.entries.clear();
-        if !registry.names.is_empty() {
-            registry.names.clear();
-        }
+        registry.names = None;
         true
     }
 }
