@@ -15,6 +15,7 @@ mod builder;
 mod dispatch;
 mod display;
 mod enclosing;
+mod entries;
 mod error_group;
 mod errors;
 mod group;
