@@ -18,6 +18,7 @@ mod leaf;
 mod live;
 mod origin;
 mod registry;
+mod report;
 mod run;
 mod shared;
 mod signal;
