@@ -239,4 +239,34 @@ fn no_event_message_contains_a_newline_and_the_tree_is_in_a_field() {
         "{report}"
     );
     assert!(report.contains("in task \"two lines\""), "{report}");
+
+    let shown: Vec<String> = events
+        .iter()
+        .map(|event| {
+            let fields = event.fields.iter().map(|(k, v)| format!("{k} = {v}"));
+            fields.collect::<Vec<_>>().join("\n")
+        })
+        .collect();
+    insta::assert_snapshot!("events", redact_numbers(&shown.join("\n\n")));
+}
+
+/// `text` with every number after a `#` or a `:` (task ids, lines and columns)
+/// replaced by `N`, so the snapshot does not change with unrelated edits.
+fn redact_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut redacting = false;
+    let mut previous = ' ';
+    for c in text.chars() {
+        if c.is_ascii_digit() && (redacting || previous == '#' || previous == ':') {
+            if !redacting {
+                out.push('N');
+            }
+            redacting = true;
+        } else {
+            redacting = false;
+            out.push(c);
+        }
+        previous = c;
+    }
+    out
 }
