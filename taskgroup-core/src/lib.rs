@@ -33,7 +33,9 @@ mod model_check;
 pub use any_error::{AnyError, BoxError};
 pub use builder::Builder;
 pub use dispatch::{ExceptStar, Raise, UnsettledArm};
-pub use error_group::{EmptyGroupError, ErrorGroup, Iter, Leaves, Node, TASK_GROUP_MESSAGE};
+pub use error_group::{
+    EmptyGroupError, ErrorGroup, IntoIter, Iter, Leaves, Node, TASK_GROUP_MESSAGE,
+};
 pub use errors::{Cancelled, ConfigError, SpawnError, SpawnRefused};
 pub use group::{Spawner, TaskGroup};
 pub use handle::{FailureSummary, TaskError, TaskHandle};

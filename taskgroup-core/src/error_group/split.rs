@@ -29,7 +29,7 @@ impl<E> ErrorGroup<E> {
     ///
     /// let eg = ErrorGroup::from_errors("numbers", [1, 2, 3, 4])?;
     /// let (even, odd) = eg.split_by(|n| n % 2 == 0);
-    /// assert_eq!(even.unwrap().into_errors().collect::<Vec<_>>(), [2, 4]);
+    /// assert_eq!(even.unwrap().into_iter().collect::<Vec<_>>(), [2, 4]);
     /// assert_eq!(odd.unwrap().message(), "numbers");
     /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
     /// ```
@@ -293,6 +293,7 @@ impl ErrorGroup {
     }
 
     /// Whether any leaf is a `T`.
+    #[must_use]
     pub fn contains<T: Error + 'static>(&self) -> bool {
         self.iter().any(|error| error.is::<T>())
     }

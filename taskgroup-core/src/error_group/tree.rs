@@ -104,7 +104,10 @@ impl<E> Node<E> {
         }
     }
 
-    /// Always `false`: a node holds at least one leaf.
+    /// Always `false`: a node holds at least one leaf. It is there for the
+    /// `len`/`is_empty` pair that generic code and readers expect, as on
+    /// [`ErrorGroup::is_empty`].
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         false
     }
@@ -122,8 +125,6 @@ impl<E> From<ErrorGroup<E>> for Node<E> {
     }
 }
 
-// `len` is the leaf count, and a group is never empty, so `is_empty` would always be false.
-#[allow(clippy::len_without_is_empty)]
 impl<E> ErrorGroup<E> {
     /// A group with `message` and `children` (leaves or nested groups), in order.
     ///
@@ -188,16 +189,24 @@ impl<E> ErrorGroup<E> {
     }
 
     /// The group's message.
+    #[must_use]
     pub fn message(&self) -> &str {
         &self.inner.message
     }
 
+    /// The message as stored, to copy it without allocating.
+    pub(super) fn message_cow(&self) -> &Cow<'static, str> {
+        &self.inner.message
+    }
+
     /// The direct children, in order: leaves and nested groups.
+    #[must_use]
     pub fn children(&self) -> &[Node<E>] {
         &self.inner.children
     }
 
     /// Moves the direct children out.
+    #[must_use]
     pub fn into_children(mut self) -> Vec<Node<E>> {
         std::mem::take(&mut self.inner.children)
     }
@@ -215,11 +224,32 @@ impl<E> ErrorGroup<E> {
     }
 
     /// The number of leaf errors at any depth (never zero).
+    #[must_use]
     pub fn len(&self) -> usize {
         self.inner.leaf_count
     }
 
+    /// Always `false`: a group is never empty ([`new`](Self::new) refuses an empty
+    /// list, splitting prunes empty branches). It is there for the `len`/`is_empty`
+    /// pair that generic code and readers expect, as on [`Node::is_empty`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use taskgroup_core::ErrorGroup;
+    ///
+    /// let eg = ErrorGroup::from_errors("one", [std::fmt::Error])?;
+    /// assert!(!eg.is_empty());
+    /// assert!(ErrorGroup::<std::fmt::Error>::from_errors("none", []).is_err());
+    /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
+    /// ```
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
     /// The notes attached to the group itself.
+    #[must_use]
     pub fn notes(&self) -> &[String] {
         &self.inner.notes
     }
