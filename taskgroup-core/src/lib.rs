@@ -6,10 +6,15 @@
 
 #![forbid(unsafe_code)]
 
+#[doc(hidden)]
+#[path = "macro_support.rs"]
+pub mod __macro_support;
 mod any_error;
+mod auto_traits;
 mod builder;
 mod dispatch;
 mod display;
+mod enclosing;
 mod error_group;
 mod errors;
 mod group;
@@ -20,6 +25,11 @@ mod origin;
 mod registry;
 mod report;
 mod run;
+mod scope;
+mod scoped;
+mod scoped_handle;
+mod scoped_task;
+mod shape;
 mod shared;
 mod signal;
 mod summary;
@@ -31,7 +41,7 @@ mod timeout;
 mod model_check;
 
 pub use any_error::{AnyError, BoxError};
-pub use builder::Builder;
+pub use builder::{Builder, Local, Threaded};
 pub use dispatch::{ExceptStar, Raise, UnsettledArm};
 pub use error_group::{
     EmptyGroupError, ErrorGroup, IntoIter, Iter, Leaves, Node, TASK_GROUP_MESSAGE,
@@ -41,5 +51,8 @@ pub use group::{Spawner, TaskGroup};
 pub use handle::{FailureSummary, TaskError, TaskHandle};
 pub use leaf::Leaf;
 pub use origin::{Origin, TaskId};
+pub use run::Run;
+pub use scope::{LocalScope, Scope};
+pub use scoped_handle::ScopedHandle;
 pub use task::TaskOutput;
 pub use timeout::Timeout;
