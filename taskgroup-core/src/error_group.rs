@@ -608,6 +608,100 @@ impl ErrorGroup {
         self.split::<T>().0
     }
 
+    /// Splits into the leaves of type `T` for which `pred` is true, at any depth, as a
+    /// typed group, and the rest: [`split`](Self::split) narrowed by a predicate, so
+    /// one variant of an error enum can be taken apart from the others. Both sides
+    /// keep the original nesting, messages and notes; empty branches are pruned,
+    /// singleton branches kept, leaf order kept. A side with no leaves is `None`.
+    ///
+    /// # Panics
+    ///
+    /// If `pred` panics, the panic propagates. `pred` runs on every leaf of type `T`
+    /// before any leaf is moved, so the group is dropped whole during unwinding.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::fmt;
+    /// use taskgroup_core::{ErrorGroup, Node};
+    ///
+    /// #[derive(Debug)]
+    /// enum JobError {
+    ///     Parse(String),
+    ///     Timeout,
+    /// }
+    /// impl fmt::Display for JobError {
+    ///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    ///         match self {
+    ///             JobError::Parse(what) => write!(f, "cannot parse {what}"),
+    ///             JobError::Timeout => f.write_str("timed out"),
+    ///         }
+    ///     }
+    /// }
+    /// impl std::error::Error for JobError {}
+    ///
+    /// let eg = ErrorGroup::new("jobs", [
+    ///     Node::error(JobError::Parse("a.toml".into())),
+    ///     Node::error(JobError::Timeout),
+    ///     Node::error(fmt::Error),
+    /// ])?;
+    /// let (parse, rest) = eg.split_if(|e: &JobError| matches!(e, JobError::Parse(..)));
+    /// let parse: ErrorGroup<JobError> = parse.unwrap();
+    /// assert_eq!(parse.iter().map(ToString::to_string).collect::<Vec<_>>(), ["cannot parse a.toml"]);
+    /// // the timeout and the fmt::Error stay behind, in order
+    /// assert_eq!(rest.unwrap().len(), 2);
+    /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
+    /// ```
+    #[must_use]
+    pub fn split_if<T: Error + Send + Sync + 'static>(
+        self,
+        mut pred: impl FnMut(&T) -> bool,
+    ) -> (Option<ErrorGroup<T>>, Option<ErrorGroup>) {
+        let mask: Vec<bool> = self
+            .iter()
+            .map(|error| error.downcast_ref::<T>().is_some_and(&mut pred))
+            .collect();
+        if !mask.contains(&true) {
+            return (None, Some(self));
+        }
+        let mut mask = mask.into_iter();
+        self.partition_map(&mut |leaf| {
+            if mask.next().unwrap_or(false) {
+                leaf.try_map(AnyError::downcast::<T>)
+            } else {
+                Err(leaf)
+            }
+        })
+    }
+
+    /// The leaves of type `T` for which `pred` is true, with the original nesting, or
+    /// `None`. See [`split_if`](Self::split_if).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use taskgroup_core::{ErrorGroup, Node};
+    ///
+    /// let eg = ErrorGroup::new("net", [
+    ///     Node::error(io::Error::from(io::ErrorKind::TimedOut)),
+    ///     Node::error(io::Error::from(io::ErrorKind::ConnectionRefused)),
+    /// ])?;
+    /// let refused = eg
+    ///     .subgroup_if(|e: &io::Error| e.kind() == io::ErrorKind::ConnectionRefused)
+    ///     .unwrap();
+    /// assert_eq!(refused.len(), 1);
+    /// assert_eq!(refused.message(), "net");
+    /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
+    /// ```
+    #[must_use]
+    pub fn subgroup_if<T: Error + Send + Sync + 'static>(
+        self,
+        pred: impl FnMut(&T) -> bool,
+    ) -> Option<ErrorGroup<T>> {
+        self.split_if(pred).0
+    }
+
     /// Whether any leaf is a `T`.
     pub fn contains<T: Error + 'static>(&self) -> bool {
         self.iter().any(|error| error.is::<T>())

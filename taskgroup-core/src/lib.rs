@@ -6,7 +6,11 @@
 
 #![forbid(unsafe_code)]
 
+#[doc(hidden)]
+#[path = "macro_support.rs"]
+pub mod __macro_support;
 mod any_error;
+mod auto_traits;
 mod builder;
 mod dispatch;
 mod display;
@@ -25,6 +29,7 @@ mod scoped;
 mod scoped_handle;
 mod scoped_set;
 mod scoped_task;
+mod shape;
 mod shared;
 mod signal;
 mod summary;

@@ -152,7 +152,7 @@ fn a_task_registered_while_the_group_stops_is_aborted() {
 }
 
 #[test]
-fn a_task_ending_before_its_spawner_registers_it_frees_its_slot() {
+fn a_task_ending_before_its_spawner_registers_it_frees_its_entry() {
     model(|| {
         let tasks = Arc::new(Tasks::<StubTask, (), ()>::new());
         let task = StubTask::default();
@@ -166,7 +166,7 @@ fn a_task_ending_before_its_spawner_registers_it_frees_its_slot() {
         };
         tasks.register(key, task.clone());
         ending.join().unwrap();
-        // The slot was freed, so a stop now has nothing to abort.
+        // The entry was freed, so a stop now has nothing to abort.
         tasks.stop();
         assert!(!task.aborted.load(SeqCst), "an ended task is not aborted");
         assert!(tasks.outcomes_stored());

@@ -14,7 +14,7 @@ use slab::Slab;
 
 use crate::sync::{lock, AtomicBool, Mutex, Ordering};
 
-/// A task's slot in its group's registry; 32 bits keep the task small.
+/// The key of a task's entry in its group's registry; 32 bits keep the task small.
 pub(crate) type TaskKey = u32;
 
 /// What the registry needs of a running task: tokio's `AbortHandle`, or a stub

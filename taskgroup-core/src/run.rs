@@ -9,8 +9,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures::future::CatchUnwind;
-use futures::FutureExt;
+use futures_util::future::CatchUnwind;
+use futures_util::FutureExt;
 use tokio::time::{sleep, sleep_until, Instant, Sleep};
 
 use crate::any_error::box_error;
@@ -394,7 +394,7 @@ impl Timers {
     /// Once the group is cancelling, waits out the grace period, then stops the
     /// tasks; `true` when it stopped them now (the body must stop too).
     fn poll_grace(&mut self, shared: &Shared, cx: &mut Context<'_>) -> bool {
-        if !shared.cancelling.is_fired() || shared.is_stopped() {
+        if !shared.cancellation.is_fired() || shared.is_stopped() {
             return false;
         }
         let period = shared.grace.unwrap_or_default();

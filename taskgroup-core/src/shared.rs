@@ -1,26 +1,42 @@
 //! [`Shared`]: the state one task group shares between its `run` future, its
 //! handles and its tasks.
+//!
+//! Its lifecycle is drawn in `live.rs` (the module docs of [`LiveCount`]):
+//! *open*, then *cancelling* ([`Shared::cancel`]: the `CLOSED` bit of the live
+//! count is set, so spawns are refused, and the [`cancellation`] signal
+//! fires), then *stopped* ([`Shared::stop`], right away without a grace
+//! period: the registry's `stopped` flag is set and every task aborted), and
+//! *finished* (the `finished` flag, once nothing runs and every outcome is
+//! stored). [`Shared::abort`] is cancel and stop at once (a panic, or the
+//! `run` future dropped).
+//!
+//! [`cancellation`]: Shared::cancellation
 
 use std::any::Any;
 use std::borrow::Cow;
+use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::task::AtomicWaker;
+use futures_util::task::AtomicWaker;
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 
 use crate::enclosing::Handover;
 use crate::live::LiveCount;
+use crate::origin::TaskName;
 use crate::registry::{TaskKey, Tasks};
 use crate::signal::Signal;
 use crate::sync::{lock, AtomicBool, Mutex, Ordering};
-use crate::task::{Identity, TaskInfo, TaskName};
 use crate::timeout::Ambient;
-use crate::{ErrorGroup, Node, TASK_GROUP_MESSAGE};
+use crate::{ErrorGroup, Node, Origin, TaskId, TASK_GROUP_MESSAGE};
 
 /// A panic payload, as `catch_unwind` gives it.
 pub(crate) type Payload = Box<dyn Any + Send + 'static>;
+
+/// What the registry keeps of every task's [`Origin`] besides its name (kept
+/// aside: few tasks have one): its id and where it was spawned.
+type Spawned = (TaskId, &'static Location<'static>);
 
 pub(crate) struct Shared {
     pub(crate) name: Option<Arc<str>>,
@@ -28,11 +44,12 @@ pub(crate) struct Shared {
     live: LiveCount,
     /// Wakes the `run` future: when the count reaches zero, and on cancellation.
     pub(crate) waker: AtomicWaker,
-    /// Fires first on cancellation: what `TaskGroup::cancelled` waits for.
-    pub(crate) cancelling: Signal,
-    /// Abort handles of the running tasks, to stop them, and whether they were;
-    /// with each task's identity, read when it fails.
-    tasks: Tasks<AbortHandle, TaskInfo, TaskName>,
+    /// The cooperative cancellation signal: fires first on cancellation, and
+    /// is what `TaskGroup::cancelled` waits for.
+    pub(crate) cancellation: Signal,
+    /// Abort handles of the running tasks, to stop them, and whether they were
+    /// (the `stopped` flag); with who each task is, read when it fails.
+    tasks: Tasks<AbortHandle, Spawned, TaskName>,
     pub(crate) grace: Option<Duration>,
     pub(crate) supervise: bool,
     pub(crate) limit: Option<Arc<Semaphore>>,
@@ -60,7 +77,7 @@ impl Shared {
             name: config.name,
             live: LiveCount::new(), // the body
             waker: AtomicWaker::new(),
-            cancelling: Signal::default(),
+            cancellation: Signal::default(),
             tasks: Tasks::new(),
             grace: config.grace,
             supervise: config.supervise,
@@ -132,7 +149,7 @@ impl Shared {
     /// now or (with a grace period) when the `run` future's grace timer fires.
     pub(crate) fn cancel(&self) {
         self.live.close();
-        self.cancelling.fire();
+        self.cancellation.fire();
         self.close_queue();
         if self.grace.is_none() {
             self.stop();
@@ -143,7 +160,7 @@ impl Shared {
     /// Stops everything at once (a panic, or the `run` future dropped).
     pub(crate) fn abort(&self) {
         self.live.close();
-        self.cancelling.fire();
+        self.cancellation.fire();
         self.close_queue();
         self.stop();
         self.waker.wake();
@@ -173,31 +190,29 @@ impl Shared {
         self.tasks.is_stopped()
     }
 
-    /// Reserves a registry slot for a task about to be spawned.
-    pub(crate) fn reserve(&self, identity: Identity) -> TaskKey {
-        let info = TaskInfo {
-            id: identity.id,
-            location: identity.location,
-        };
-        self.tasks.reserve(info, identity.name)
+    /// Reserves a registry entry for a task about to be spawned.
+    pub(crate) fn reserve(
+        &self,
+        id: TaskId,
+        name: Option<TaskName>,
+        location: &'static Location<'static>,
+    ) -> TaskKey {
+        self.tasks.reserve((id, location), name)
     }
 
-    /// Who the task with `key` is, for the origin of its error.
-    pub(crate) fn identity(&self, key: TaskKey) -> Option<Identity> {
-        let (info, name) = self.tasks.info(key)?;
-        Some(Identity {
-            id: info.id,
-            name,
-            location: info.location,
-        })
+    /// Who the task with `key` is, as the origin of its error (its name shared,
+    /// not copied).
+    pub(crate) fn origin(&self, key: TaskKey) -> Option<Origin> {
+        let ((id, location), name) = self.tasks.info(key)?;
+        Some(Origin::task(id, name, location))
     }
 
-    /// Fills a task's slot once it is spawned (see [`Tasks::register`]).
+    /// Fills a task's entry once it is spawned (see [`Tasks::register`]).
     pub(crate) fn register(&self, key: TaskKey, task: AbortHandle) {
         self.tasks.register(key, task);
     }
 
-    /// Frees a task's slot as it ends.
+    /// Frees a task's entry as it ends.
     pub(crate) fn deregister(&self, key: TaskKey) {
         self.tasks.deregister(key);
     }

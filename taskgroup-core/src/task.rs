@@ -2,7 +2,7 @@
 //! spawned task runs in, and the guard that counts it out of its group.
 
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, Location};
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -16,7 +16,7 @@ use crate::registry::TaskKey;
 use crate::shared::{Payload, Shared};
 use crate::summary::summary;
 use crate::timeout::with_ambient;
-use crate::{BoxError, Node, Origin, TaskError, TaskId};
+use crate::{BoxError, Node, TaskError};
 
 /// What a task may return: `Result<T, E>` with any error `E` that converts into
 /// `Box<dyn Error + Send + Sync>` (so `anyhow::Error` too), or `()` for a task
@@ -80,27 +80,6 @@ impl TaskOutput for Never {
     }
 }
 
-/// A task's name, kept by its handle and its group's registry. `Arc<String>`
-/// rather than `Arc<str>`: a thin pointer, one word less in every handle.
-pub(crate) type TaskName = Arc<String>;
-
-/// What the registry keeps for every task: its id and spawn location.
-#[derive(Clone, Copy)]
-pub(crate) struct TaskInfo {
-    pub(crate) id: TaskId,
-    pub(crate) location: &'static Location<'static>,
-}
-
-/// Who a task is, for the origin of its error. Kept in the group's registry
-/// rather than in the task: read only when the task fails, and every word in a
-/// task's own allocation counts (tokio sizes it in steps of 128 bytes).
-#[derive(Clone)]
-pub(crate) struct Identity {
-    pub(crate) id: TaskId,
-    pub(crate) name: Option<TaskName>,
-    pub(crate) location: &'static Location<'static>,
-}
-
 /// Counts a task out of its group when it ends in any way, including an abort
 /// that drops it. It drops after the user's future (see [`RunTask`]), so the
 /// group finishes only after every task's future is gone and its outcome is on
@@ -128,14 +107,8 @@ impl TaskGuard {
         match outcome {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => {
-                let node = match (Node::error(error), self.shared.identity(self.key)) {
-                    (Node::Leaf(leaf), Some(identity)) => {
-                        Node::Leaf(leaf.with_origin(Origin::task(
-                            identity.id,
-                            identity.name.map(|name| Arc::from(name.as_str())),
-                            identity.location,
-                        )))
-                    }
+                let node = match (Node::error(error), self.shared.origin(self.key)) {
+                    (Node::Leaf(leaf), Some(origin)) => Node::Leaf(leaf.with_origin(origin)),
                     (node, _) => node,
                 };
                 // A summary, not the error drawn in full: cheap for a deep group,
@@ -279,7 +252,7 @@ impl Admission {
         if let Admission::Closed = self {
             return Poll::Ready(None);
         }
-        Poll::Ready((!shared.cancelling.is_fired()).then_some(()))
+        Poll::Ready((!shared.cancellation.is_fired()).then_some(()))
     }
 }
 
