@@ -29,6 +29,7 @@ mod run;
 mod scope;
 mod scoped;
 mod scoped_handle;
+mod scoped_set;
 mod scoped_task;
 mod shape;
 mod shared;
