@@ -145,9 +145,12 @@ pub use taskgroup_macros::except_star;
 /// The macro is an expression in async context whose value is
 /// `Result<T, ErrorGroup>`, `T` being the body's value:
 ///
-/// - The body receives the group handle `tg` (a [`TaskGroup`]) to spawn tasks;
-///   it may borrow local variables, and `?` in it fails the body (its error
-///   joins the group). `move |tg|` moves the captured locals in.
+/// - The body receives the group handle `tg` (a [`Scope`], which derefs to a
+///   [`TaskGroup`]) to spawn tasks; it may borrow local variables, and `?` in
+///   it fails the body (its error joins the group). `move |tg|` moves the
+///   captured locals in. `tg.spawn_scoped(fut)` starts a task that may borrow
+///   them too, as every Python task may use the caller's variables:
+///   `for name in &names { tg.spawn_scoped(greet(name)); }`.
 /// - The group finishes when the body and every task are finished. Each error
 ///   leaf then goes to the first arm whose type matches it; each arm runs at
 ///   most once with `eg`, an `ErrorGroup<TYPE>` for one type or an untyped
@@ -259,7 +262,12 @@ pub mod __private {
     pub use core::option::Option::Some;
     pub use core::result::Result::{self, Ok};
     pub use taskgroup_core::__macro_support::*;
-    pub use taskgroup_core::{BoxError, ErrorGroup, ExceptStar, Raise, TaskGroup};
+    pub use taskgroup_core::{BoxError, ErrorGroup, ExceptStar, Raise};
+    // The body's handle, under the name the expansion uses for the parameter
+    // type (`|tg: __taskgroup::TaskGroup|`) and the builder
+    // (`__taskgroup::TaskGroup::builder()`): a `Scope`, which derefs to a
+    // `TaskGroup`.
+    pub use taskgroup_core::Scope as TaskGroup;
     pub use taskgroup_macros::task_group_impl;
 }
 

@@ -10,7 +10,7 @@ use crate::shared::Shared;
 use crate::task::{
     limited_blocking, limited_task, run_task, Admission, BlockingTask, TaskGuard, TaskOutput,
 };
-use crate::{BoxError, Builder, ErrorGroup, SpawnError, SpawnRefused, TaskHandle, TaskId};
+use crate::{BoxError, Builder, Run, Scope, SpawnError, SpawnRefused, TaskHandle, TaskId};
 
 /// A group of tasks that finish together (Python's `asyncio.TaskGroup`).
 ///
@@ -75,10 +75,14 @@ impl TaskGroup {
     /// # Cancel safety
     ///
     /// Not cancel safe: dropping the future aborts the body and every task.
+    ///
+    /// The body receives a [`Scope`], which derefs to a `TaskGroup` and also
+    /// spawns scoped tasks that borrow ([`Scope::spawn_scoped`]).
     #[track_caller]
-    pub fn run<F, T, E>(body: F) -> impl Future<Output = Result<T, ErrorGroup>>
+    pub fn run<'env, F, Fut, T, E>(body: F) -> Run<F, Fut, T, Scope<'env>>
     where
-        F: AsyncFnOnce(TaskGroup) -> Result<T, E>,
+        F: FnOnce(Scope<'env>) -> Fut,
+        Fut: Future<Output = Result<T, E>> + 'env,
         E: Into<BoxError> + 'static,
     {
         Builder::default().run(body)
@@ -292,7 +296,7 @@ impl TaskGroup {
         Some((guard, id))
     }
 
-    fn refusal(&self) -> SpawnRefused {
+    pub(crate) fn refusal(&self) -> SpawnRefused {
         if self.shared.is_finished() {
             SpawnRefused::Finished
         } else {

@@ -69,6 +69,17 @@ impl LiveCount {
         Err(Refused { last: self.leave() })
     }
 
+    /// Counts a unit in even if the group is closed (a nested group's
+    /// remaining tasks, adopted while this group is still running).
+    pub(crate) fn enter(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Whether no unit runs.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.load(Ordering::Acquire) & !CLOSED == 0
+    }
+
     /// Counts a unit out; `true` when it was the last one (wake the group).
     pub(crate) fn leave(&self) -> bool {
         let before = self.0.fetch_sub(1, Ordering::AcqRel);
@@ -84,6 +95,11 @@ impl LiveCount {
                     .0
                     .compare_exchange(0, CLOSED, Ordering::AcqRel, Ordering::Acquire)
                     .is_ok())
+    }
+
+    /// How many units are counted in (the body too, while it runs).
+    pub(crate) fn running(&self) -> usize {
+        self.0.load(Ordering::Relaxed) & !CLOSED
     }
 
     /// Refuses new units from now on.

@@ -22,6 +22,7 @@ use futures_util::task::AtomicWaker;
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 
+use crate::enclosing::Handover;
 use crate::live::LiveCount;
 use crate::origin::TaskName;
 use crate::registry::{TaskKey, Tasks};
@@ -58,6 +59,8 @@ pub(crate) struct Shared {
     errors: Mutex<Vec<Node>>,
     panic: Mutex<Option<Payload>>,
     finished: AtomicBool,
+    /// Who waits for this group's tasks if its future is dropped mid-way.
+    handover: Handover,
 }
 
 pub(crate) struct Config {
@@ -89,6 +92,7 @@ impl Shared {
             errors: Mutex::new(Vec::new()),
             panic: Mutex::new(None),
             finished: AtomicBool::new(false),
+            handover: Handover::default(),
         }
     }
 
@@ -99,6 +103,7 @@ impl Shared {
             Err(refused) => {
                 if refused.last {
                     self.waker.wake();
+                    self.handover.release();
                 }
                 false
             }
@@ -109,6 +114,24 @@ impl Shared {
     pub(crate) fn leave(&self) {
         if self.live.leave() {
             self.waker.wake();
+            self.handover.release();
+        }
+    }
+
+    /// Counts in the unit of a nested group's remaining tasks (see
+    /// [`Handover`]), even if the group is closed: it is stopping, and the
+    /// unit that drops the nested group keeps it from finishing meanwhile.
+    pub(crate) fn enter_adopted(&self) {
+        self.live.enter();
+    }
+
+    /// Hands what is still running over to `adopter`, which counts it as one
+    /// unit until the last of it is gone (a nested group dropped by it).
+    pub(crate) fn hand_over(&self, adopter: Arc<Shared>) {
+        self.handover.adopt(adopter);
+        // Everything may have ended before the handover was in place.
+        if self.live.is_empty() {
+            self.handover.release();
         }
     }
 
@@ -174,7 +197,8 @@ impl Shared {
         name: Option<TaskName>,
         location: &'static Location<'static>,
     ) -> TaskKey {
-        self.tasks.reserve((id, location), name)
+        self.tasks
+            .reserve((id, location), name, self.live.running())
     }
 
     /// Who the task with `key` is, as the origin of its error (its name shared,
@@ -187,11 +211,6 @@ impl Shared {
     /// Fills a task's entry once it is spawned (see [`Tasks::register`]).
     pub(crate) fn register(&self, key: TaskKey, task: AbortHandle) {
         self.tasks.register(key, task);
-    }
-
-    /// Frees a task's entry as it ends.
-    pub(crate) fn deregister(&self, key: TaskKey) {
-        self.tasks.deregister(key);
     }
 
     /// Collects a task's error; the first one cancels the group unless it supervises.

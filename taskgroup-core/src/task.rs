@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 
 use crate::any_error::box_error;
+use crate::enclosing::with_enclosing;
 use crate::handle::TaskResult;
 use crate::registry::TaskKey;
 use crate::shared::{Payload, Shared};
@@ -82,7 +83,8 @@ impl TaskOutput for Never {
 /// Counts a task out of its group when it ends in any way, including an abort
 /// that drops it. It drops after the user's future (see [`RunTask`]), so the
 /// group finishes only after every task's future is gone and its outcome is on
-/// its way to its handle.
+/// its way to its handle. It takes no lock: the task's registry entry (`key`,
+/// read if the task fails) stays until the group sweeps it.
 pub(crate) struct TaskGuard {
     pub(crate) shared: Arc<Shared>,
     pub(crate) key: TaskKey,
@@ -90,7 +92,6 @@ pub(crate) struct TaskGuard {
 
 impl Drop for TaskGuard {
     fn drop(&mut self) {
-        self.shared.deregister(self.key);
         self.shared.leave();
     }
 }
@@ -159,7 +160,10 @@ pin_project_lite::pin_project! {
             let this = this.project();
             if this.future.is_some() {
                 let mut future = this.future;
-                let _ = this.guard.drop_catching(|| future.set(None));
+                // A group the aborted future was running hands its own tasks
+                // to this task's group, which then waits for them.
+                let shared = &this.guard.shared;
+                let _ = this.guard.drop_catching(|| with_enclosing(shared, || future.set(None)));
             }
         }
     }
@@ -238,7 +242,7 @@ impl Admission {
     /// Waits for the turn; `None` if the group started cancelling meanwhile (it
     /// closes the semaphore then), so queued work never starts in a cancelling
     /// group.
-    fn poll_turn(&mut self, cx: &mut Context<'_>, shared: &Shared) -> Poll<Option<()>> {
+    pub(crate) fn poll_turn(&mut self, cx: &mut Context<'_>, shared: &Shared) -> Poll<Option<()>> {
         if let Admission::Queued(queued) = self {
             match std::task::ready!(queued.as_mut().poll(cx)) {
                 Ok(permit) => *self = Admission::Admitted(permit),
