@@ -20,7 +20,7 @@ use syn::Ident;
 pub(crate) use self::context::Context;
 use self::dispatch::{lower_dispatch, DispatchSpans};
 pub(crate) use self::except_match::except_match;
-use crate::ast::TaskGroupInput;
+use crate::ast::{OptionKind, TaskGroupInput};
 
 /// Lowers `task_group!`.
 ///
@@ -50,7 +50,8 @@ pub(crate) fn task_group(input: &TaskGroupInput, private: &TokenStream) -> Token
 ///
 /// ```text
 /// __taskgroup::TaskGroup::builder()
-///     .timeout(EXPR) ...                          // each option, `.supervise()` for the flag
+///     .timeout(EXPR) ...                          // each option; `.supervise()`, `.local()` for the flags
+///                                                 // (with `local`, `tg: __taskgroup::LocalScope`)
 ///     .run(async MOVE? |tg: __taskgroup::TaskGroup| -> Result<_, __taskgroup::BoxError> {
 ///         let __taskgroup_value = Ok(match () { () => BODY });  // `?` in BODY fails the body
 ///         __taskgroup_value
@@ -81,6 +82,14 @@ fn lower_run(input: &TaskGroupInput, private: &TokenStream) -> TokenStream {
     let param_attr = body.implicit.then(|| quote!(#[allow(unused_variables)]));
     let param_ty = match &body.param_ty {
         Some(ty) => ty.to_token_stream(),
+        // A local group's body gets a `LocalScope` (tasks need not be `Send`).
+        None if input
+            .options
+            .iter()
+            .any(|option| option.kind == OptionKind::Local) =>
+        {
+            quote!(#private::LocalScope)
+        }
         None => quote!(#private::TaskGroup),
     };
     let expr = &body.expr;
