@@ -130,14 +130,17 @@ def rustc_command(crate):
 def instructions(crate):
     """Instructions rustc executes to check `crate`, counted by callgrind."""
     command = rustc_command(crate)
-    out = subprocess.run(
+    run = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        cwd=crate,  # cargo runs rustc in the package's directory
         env=ENV,
         capture_output=True,
         text=True,
-        check=True,
-    ).stderr
-    return int(re.search(r"Collected : (\d+)", out).group(1))
+    )
+    found = re.search(r"Collected : (\d+)", run.stderr)
+    if run.returncode != 0 or not found:
+        raise SystemExit(f"rustc under callgrind failed:\n{run.stdout}\n{run.stderr[-3000:]}")
+    return int(found.group(1))
 
 
 def write_expanded(uses, salt):
@@ -156,10 +159,10 @@ def write_expanded(uses, salt):
     (target / "Cargo.toml").write_text(
         (crate / "Cargo.toml").read_text().replace("compile_bench_macro", "compile_bench_expanded")
     )
-    # The prelude's injected lines are already in the output.
+    # The uses only: the prelude's expansion (`derive(Debug)`) calls unstable helpers.
+    uses_only = expanded[expanded.index("pub async fn use_0"):]
     (target / "src" / "lib.rs").write_text(
-        "#![allow(unused_imports, unused_braces, unused_parens)]\n"
-        + expanded.replace("#![feature(prelude_import)]", "").replace("#[prelude_import]", "")
+        f"// run {salt}\n#![allow(unused_braces, unused_parens)]\n{PRELUDE}{uses_only}"
     )
     return target
 
@@ -183,9 +186,14 @@ def main():
     parser.add_argument("--uses", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--instructions", action="store_true")
+    parser.add_argument("--only-instructions", action="store_true", help="skip the timed runs")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     times = {"macro": [], "hand": []}
+    if args.only_instructions:
+        counts = count_instructions(args.uses)
+        print(json.dumps({"instructions": counts, "uses": args.uses}))
+        return
     for run in range(args.runs + 1):  # the first run builds the dependencies
         for name, template in (("macro", MACRO_USE), ("hand", HAND_USE)):
             crate = write_crate(name, template, args.uses, run)

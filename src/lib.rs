@@ -145,9 +145,12 @@ pub use taskgroup_macros::except_star;
 /// The macro is an expression in async context whose value is
 /// `Result<T, ErrorGroup>`, `T` being the body's value:
 ///
-/// - The body receives the group handle `tg` (a [`TaskGroup`]) to spawn tasks;
-///   it may borrow local variables, and `?` in it fails the body (its error
-///   joins the group). `move |tg|` moves the captured locals in.
+/// - The body receives the group handle `tg` (a [`Scope`], which derefs to a
+///   [`TaskGroup`]) to spawn tasks; it may borrow local variables, and `?` in
+///   it fails the body (its error joins the group). `move |tg|` moves the
+///   captured locals in. `tg.spawn_scoped(fut)` starts a task that may borrow
+///   them too, as every Python task may use the caller's variables:
+///   `for name in &names { tg.spawn_scoped(greet(name)); }`.
 /// - The group finishes when the body and every task are finished. Each error
 ///   leaf then goes to the first arm whose type matches it; each arm runs at
 ///   most once with `eg`, an `ErrorGroup<TYPE>` for one type or an untyped

@@ -17,7 +17,8 @@ use crate::any_error::box_error;
 use crate::builder::Settings;
 use crate::enclosing::{enclosing, with_enclosing};
 use crate::scope::BodyScope;
-use crate::scoped::{Incoming, ScopedSet};
+use crate::scoped::Incoming;
+use crate::scoped_set::ScopedSet;
 use crate::shared::{Config, Payload, Shared};
 use crate::summary::display;
 use crate::timeout::{ambient, clamp_far_future, deadline_after, earliest, with_ambient, Ambient};
@@ -189,18 +190,26 @@ impl<B: Future<Output = ()> + Unpin> Group<B> {
         let shared = &*self.shared;
         shared.waker.register(cx.waker());
         self.scoped.begin();
-        // A group the body or a scoped task drops meanwhile hands its
-        // remaining tasks to this one (see `enclosing.rs`).
-        with_enclosing(&self.shared, || {
+        // Stopped (maybe from another thread) since the last round, or during
+        // this one: the body and scoped tasks go now. A group one of them was
+        // running hands its remaining tasks to this one (see `enclosing.rs`).
+        let stop = |body: Pin<&mut Body<Fut, T>>, scoped: &mut ScopedSet<B>| {
+            with_enclosing(&self.shared, || {
+                body.stop(shared);
+                scoped.clear();
+            });
+        };
+        if shared.is_stopped() {
+            stop(body.as_mut(), &mut self.scoped);
+        } else {
             with_ambient(shared.ambient, || {
                 body.as_mut().advance(shared, cx, &self.origin);
                 self.scoped.advance(shared, cx);
             });
             if shared.is_stopped() {
-                body.as_mut().stop(shared);
-                self.scoped.clear();
+                stop(body.as_mut(), &mut self.scoped);
             }
-        });
+        }
         // Nothing left running: the group is done even if its deadline has passed
         // meanwhile, as Python's timeout only fires at a suspension point.
         if !shared.try_finish() {

@@ -6,23 +6,17 @@
 //! concurrently with the body and the other scoped tasks, never in parallel.
 //! Spawning pushes the task into a queue shared with the group's handles (the
 //! body, other scoped tasks, or another thread for a `Send` group); the `run`
-//! future moves what is queued into a `FuturesUnordered` at each poll.
-//!
-//! Dropping the set drops every scoped task at once: that is how a stop (after
-//! the grace period, if any) ends them, synchronously.
+//! future moves what is queued into its set (`scoped_set.rs`) at each poll.
 
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
-
-use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::scoped_handle::{Cell, ScopedHandle};
 use crate::scoped_task::{ScopedGuard, ScopedTask};
 use crate::shared::Shared;
-use crate::sync::{lock, Mutex};
+use crate::sync::{lock, AtomicBool, Mutex, Ordering};
 use crate::task::{Admission, TaskOutput};
 use crate::{Origin, SpawnError, TaskGroup, TaskId};
 
@@ -32,52 +26,66 @@ pub(crate) type SendTask<'env> = Pin<Box<dyn Future<Output = ()> + Send + 'env>>
 /// A scoped task of a local group, which need not be `Send`.
 pub(crate) type LocalTask<'env> = Pin<Box<dyn Future<Output = ()> + 'env>>;
 
-struct Queue<B> {
-    tasks: Vec<B>,
-    /// The `run` future is polling: a spawn needs no wake, the queue is
-    /// looked at again before the poll ends.
-    polling: bool,
-}
-
 /// Scoped tasks spawned and not yet in the set; shared by the group's scope
 /// handles and its `run` future.
 pub struct Incoming<B> {
-    queue: Mutex<Queue<B>>,
+    tasks: Mutex<Vec<B>>,
+    /// Set after a push: the `run` future looks at the queue only when it is,
+    /// so a round without spawns takes no lock.
+    queued: AtomicBool,
+    /// The `run` future is polling: a spawn needs no wake, the queue is looked
+    /// at again before the poll ends.
+    polling: AtomicBool,
 }
 
 impl<B> Incoming<B> {
     pub(crate) fn new() -> Arc<Self> {
         Arc::new(Incoming {
-            queue: Mutex::new(Queue {
-                tasks: Vec::new(),
-                polling: false,
-            }),
+            tasks: Mutex::new(Vec::new()),
+            queued: AtomicBool::new(false),
+            polling: AtomicBool::new(false),
         })
     }
 
     /// Queues a task; wakes the group unless it is polling right now.
+    ///
+    /// Against [`end_poll`](Self::end_poll): the push sets `queued` and then
+    /// reads `polling`; the `run` future clears `polling` and then reads
+    /// `queued` (all sequentially consistent), so either the spawn sees the
+    /// group not polling and wakes it, or the group sees the task.
     fn push(&self, task: B, shared: &Shared) {
-        let wake = {
-            let mut queue = lock(&self.queue);
-            queue.tasks.push(task);
-            !queue.polling
-        };
-        if wake {
+        lock(&self.tasks).push(task);
+        self.queued.store(true, Ordering::SeqCst);
+        if !self.polling.load(Ordering::SeqCst) {
             shared.waker.wake();
         }
     }
 
-    /// Takes what is queued, and says whether the `run` future is polling now.
-    fn take(&self, polling: bool) -> Vec<B> {
-        let mut queue = lock(&self.queue);
-        queue.polling = polling;
-        std::mem::take(&mut queue.tasks)
+    /// Moves what is queued into `into` (whose capacity goes back and forth
+    /// with the queue's, so neither reallocates).
+    pub(crate) fn take_into(&self, into: &mut Vec<B>) {
+        if !self.queued.load(Ordering::SeqCst) {
+            return;
+        }
+        self.queued.store(false, Ordering::SeqCst);
+        std::mem::swap(&mut *lock(&self.tasks), into);
+    }
+
+    /// The `run` future starts a poll.
+    pub(crate) fn begin_poll(&self) {
+        self.polling.store(true, Ordering::SeqCst);
+    }
+
+    /// The `run` future ends a poll; then it takes in what was queued meanwhile.
+    pub(crate) fn end_poll(&self) {
+        self.polling.store(false, Ordering::SeqCst);
     }
 
     /// Drops every queued task (a stopped or dropped group); each counts
     /// itself out and catches its own drop's panic.
     pub(crate) fn clear(&self) {
-        drop(self.take(false));
+        let tasks = std::mem::take(&mut *lock(&self.tasks));
+        drop(tasks);
     }
 }
 
@@ -109,53 +117,4 @@ where
     };
     incoming.push(boxed(ScopedTask::new(future, admission, guard)), shared);
     Ok(ScopedHandle::new(cell, id, name))
-}
-
-/// The scoped tasks the `run` future polls.
-pub(crate) struct ScopedSet<B> {
-    running: FuturesUnordered<B>,
-    pub(crate) incoming: Arc<Incoming<B>>,
-}
-
-impl<B: Future<Output = ()> + Unpin> ScopedSet<B> {
-    pub(crate) fn new(incoming: Arc<Incoming<B>>) -> Self {
-        ScopedSet {
-            running: FuturesUnordered::new(),
-            incoming,
-        }
-    }
-
-    /// Marks the `run` future as polling, so that spawns from the body need no
-    /// wake (the set looks at the queue after the body).
-    pub(crate) fn begin(&mut self) {
-        self.running.extend(self.incoming.take(true));
-    }
-
-    /// Polls the scoped tasks until none is ready, taking in the ones spawned
-    /// meanwhile. `FuturesUnordered` gives each ready task one poll and then
-    /// yields (waking us), so the caller polls the body between rounds and ten
-    /// thousand busy tasks never starve it.
-    pub(crate) fn advance(&mut self, shared: &Shared, cx: &mut Context<'_>) {
-        self.running.extend(self.incoming.take(true));
-        if !self.running.is_empty() {
-            while let Poll::Ready(Some(())) = self.running.poll_next_unpin(cx) {
-                if shared.is_stopped() {
-                    return;
-                }
-            }
-        }
-        // Tasks spawned by the tasks just polled: polled in the next round,
-        // after the body.
-        let spawned = self.incoming.take(false);
-        if !spawned.is_empty() {
-            self.running.extend(spawned);
-            cx.waker().wake_by_ref();
-        }
-    }
-
-    /// Drops every scoped task at once (the group stopped).
-    pub(crate) fn clear(&mut self) {
-        self.running.clear();
-        self.incoming.clear();
-    }
 }

@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crate::enclosing::with_enclosing;
 use crate::scoped_handle::Cell;
 use crate::shared::{Payload, Shared};
 use crate::summary::summary;
@@ -89,7 +90,8 @@ pin_project_lite::pin_project! {
             let this = this.project();
             if this.future.is_some() {
                 let mut future = this.future;
-                this.guard.drop_catching(|| future.set(None));
+                let shared = &this.guard.shared;
+                this.guard.drop_catching(|| with_enclosing(shared, || future.set(None)));
             }
         }
     }
@@ -128,7 +130,9 @@ where
         // Stopped by the group or cancelled through the handle: dropped at once,
         // before another poll, and not an error.
         if guard.shared.is_stopped() || guard.cell.cancel_requested() {
-            if guard.drop_catching(|| slot.set(None)) {
+            // A group this task was running hands its tasks to ours.
+            let shared = &guard.shared;
+            if guard.drop_catching(|| with_enclosing(shared, || slot.set(None))) {
                 guard.cell.finish(Err(TaskError::Cancelled));
             }
             *this.admission = None;
