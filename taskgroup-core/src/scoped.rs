@@ -40,6 +40,9 @@ pub(crate) type LocalTask<'env> = Pin<Box<dyn Future<Output = ()> + 'env>>;
 pub struct Incoming<B> {
     set: Mutex<ScopedSet<B>>,
     overflow: Mutex<Vec<B>>,
+    /// Set when a spawn used the overflow queue: a round without one takes
+    /// no lock for it.
+    spilled: AtomicBool,
     /// Set by every spawn: the `run` future has something to take in or to
     /// poll that it may not have seen.
     queued: AtomicBool,
@@ -53,6 +56,7 @@ impl<B: Future<Output = ()> + Unpin> Incoming<B> {
         Arc::new(Incoming {
             set: Mutex::new(ScopedSet::new()),
             overflow: Mutex::new(Vec::new()),
+            spilled: AtomicBool::new(false),
             queued: AtomicBool::new(false),
             polling: AtomicBool::new(false),
         })
@@ -68,7 +72,10 @@ impl<B: Future<Output = ()> + Unpin> Incoming<B> {
         match self.set.try_lock() {
             Ok(mut set) => set.place(task),
             Err(TryLockError::Poisoned(set)) => set.into_inner().place(task),
-            Err(TryLockError::WouldBlock) => lock(&self.overflow).push(task),
+            Err(TryLockError::WouldBlock) => {
+                lock(&self.overflow).push(task);
+                self.spilled.store(true, Ordering::SeqCst);
+            }
         }
         self.queued.store(true, Ordering::SeqCst);
         if !self.polling.load(Ordering::SeqCst) {
@@ -99,6 +106,10 @@ impl<B: Future<Output = ()> + Unpin> Incoming<B> {
     }
 
     fn take_overflow(&self, set: &mut ScopedSet<B>) {
+        // Cleared before the take: a spill after it sets the flag again.
+        if !self.spilled.swap(false, Ordering::SeqCst) {
+            return;
+        }
         let overflow = std::mem::take(&mut *lock(&self.overflow));
         for task in overflow {
             set.place(task);
