@@ -253,7 +253,11 @@ fn passed_through(trees: &[TokenTree]) -> Option<Expr> {
 fn plain(tree: &TokenTree) -> bool {
     match tree {
         TokenTree::Group(group) => group.stream().into_iter().all(|tree| plain(&tree)),
-        TokenTree::Ident(ident) => ident != "return" && ident != "break" && ident != "continue",
+        TokenTree::Ident(ident) => {
+            // One conversion to text per identifier (each is a call into the compiler).
+            let name = ident.to_string();
+            name != "return" && name != "break" && name != "continue"
+        }
         TokenTree::Punct(punct) => punct.as_char() != '#',
         TokenTree::Literal(_) => true,
     }
