@@ -7,6 +7,7 @@ fn ui() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("tests/ui/task_group/*.rs");
     cases.compile_fail("tests/ui/except_star/*.rs");
+    cases.compile_fail("tests/ui/scoped/*.rs");
     cases.pass("tests/ui/task_group/pass/*.rs");
     cases.pass("tests/ui/except_star/pass/*.rs");
 }

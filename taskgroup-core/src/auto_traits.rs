@@ -8,9 +8,9 @@
 #![allow(dead_code)]
 
 use crate::{
-    AnyError, Builder, Cancelled, ConfigError, EmptyGroupError, ErrorGroup, ExceptStar, Iter, Leaf,
-    Leaves, Node, Origin, Raise, SpawnError, SpawnRefused, TaskError, TaskGroup, TaskHandle,
-    TaskId, Timeout, UnsettledArm,
+    AnyError, Builder, Cancelled, ConfigError, EmptyGroupError, ErrorGroup, ExceptStar, IntoIter,
+    Iter, Leaf, Leaves, Node, Origin, Raise, SpawnError, SpawnRefused, TaskError, TaskGroup,
+    TaskHandle, TaskId, Timeout, UnsettledArm,
 };
 use crate::{FailureSummary, Local, Scope, ScopedHandle, Spawner, Threaded};
 
@@ -54,6 +54,7 @@ fn generic<'a, T: Send, E: Send + Sync + Unpin + 'a, F: Send + Sync + Unpin>() {
     send_sync_unpin::<Leaf<E>>();
     send_sync_unpin::<Iter<'a, E>>();
     send_sync_unpin::<Leaves<'a, E>>();
+    send_sync_unpin::<IntoIter<E>>();
     send_sync_unpin::<ExceptStar<E>>();
     send_sync_unpin::<SpawnError<F>>();
 }

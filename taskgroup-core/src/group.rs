@@ -17,7 +17,7 @@ use crate::{BoxError, Builder, Run, Scope, SpawnError, SpawnRefused, TaskHandle,
 /// [`TaskGroup::run`] (or [`TaskGroup::builder`]) runs a body that receives a
 /// `TaskGroup` handle, and returns when the body and every task are finished,
 /// including tasks spawned by tasks. The first error cancels the body and every
-/// other task, and all errors come back together as one [`ErrorGroup`] with the
+/// other task, and all errors come back together as one [`ErrorGroup`](crate::ErrorGroup) with the
 /// message [`TASK_GROUP_MESSAGE`](crate::TASK_GROUP_MESSAGE).
 ///
 /// The handle is `Clone + Send + Sync`: move clones into tasks, or into another
@@ -91,7 +91,7 @@ impl TaskGroup {
     /// Spawns `future` as a task of the group and returns its handle.
     ///
     /// The task fails by returning `Err(e)`, which cancels the group (unless it
-    /// supervises) and lands in its [`ErrorGroup`]. If the group is cancelling or
+    /// supervises) and lands in its [`ErrorGroup`](crate::ErrorGroup). If the group is cancelling or
     /// finished, the future is not run and the handle gives
     /// [`TaskError::NotSpawned`](crate::TaskError::NotSpawned); use [`try_spawn`](Self::try_spawn) to get the
     /// future back instead.

@@ -79,7 +79,8 @@ impl<E> Leaf<E> {
         self.meta.as_ref().map_or(&[], |meta| &meta.notes)
     }
 
-    /// Attaches a note (Python's `add_note`), shown by the group's `Display`.
+    /// Attaches a note (Python's `add_note`), shown under the error in the group's
+    /// report (`{:?}`, `{:#}`).
     pub fn add_note(&mut self, note: impl Into<String>) {
         let meta = self.meta.get_or_insert_with(Box::default);
         meta.notes.push(note.into());

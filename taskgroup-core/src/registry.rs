@@ -49,7 +49,7 @@ impl TaskControl for tokio::task::AbortHandle {
 /// A task's entry: its abort handle once spawned, and what the group keeps
 /// about it (who it is, read only when it fails, so that the task's own
 /// allocation does not carry it). Names, which few tasks have, are kept aside
-/// so that every entry stays 32 bytes.
+/// so that every entry stays 24 bytes.
 struct Entry<H, I> {
     /// `None` while the task is being spawned.
     task: Option<H>,
@@ -216,6 +216,13 @@ mod tests {
 
     fn len(tasks: &Tasks<Stub, usize, ()>) -> usize {
         super::lock(&tasks.registry).entries.len()
+    }
+
+    #[test]
+    fn an_entry_is_three_words() {
+        type Spawned = (crate::TaskId, &'static std::panic::Location<'static>);
+        let size = std::mem::size_of::<super::Entry<tokio::task::AbortHandle, Spawned>>();
+        assert_eq!(size, 24, "every task pays for its entry");
     }
 
     #[test]

@@ -18,7 +18,6 @@ use crate::builder::Settings;
 use crate::enclosing::{enclosing, with_enclosing};
 use crate::scope::BodyScope;
 use crate::scoped::Incoming;
-use crate::scoped_set::ScopedSet;
 use crate::shared::{Config, Payload, Shared};
 use crate::summary::display;
 use crate::timeout::{ambient, clamp_far_future, deadline_after, earliest, with_ambient, Ambient};
@@ -87,7 +86,7 @@ struct Group<B> {
     shared: Arc<Shared>,
     timers: Timers,
     origin: Origin,
-    scoped: ScopedSet<B>,
+    scoped: Arc<Incoming<B>>,
 }
 
 impl<F, Fut, T, E, S> Run<F, Fut, T, S>
@@ -154,7 +153,7 @@ where
                 shared,
                 timers,
                 origin,
-                scoped: ScopedSet::new(incoming),
+                scoped: incoming,
             });
         }
         let Some(group) = this.group.as_mut() else {
@@ -193,21 +192,21 @@ impl<B: Future<Output = ()> + Unpin> Group<B> {
         // Stopped (maybe from another thread) since the last round, or during
         // this one: the body and scoped tasks go now. A group one of them was
         // running hands its remaining tasks to this one (see `enclosing.rs`).
-        let stop = |body: Pin<&mut Body<Fut, T>>, scoped: &mut ScopedSet<B>| {
+        let stop = |body: Pin<&mut Body<Fut, T>>, scoped: &Incoming<B>| {
             with_enclosing(&self.shared, || {
                 body.stop(shared);
                 scoped.clear();
             });
         };
         if shared.is_stopped() {
-            stop(body.as_mut(), &mut self.scoped);
+            stop(body.as_mut(), &self.scoped);
         } else {
             with_ambient(shared.ambient, || {
                 body.as_mut().advance(shared, cx, &self.origin);
                 self.scoped.advance(shared, cx);
             });
             if shared.is_stopped() {
-                stop(body.as_mut(), &mut self.scoped);
+                stop(body.as_mut(), &self.scoped);
             }
         }
         // Nothing left running: the group is done even if its deadline has passed

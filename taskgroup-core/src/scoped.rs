@@ -4,16 +4,18 @@
 //! A scoped task may borrow from the function that runs the group, so it can
 //! never be handed to tokio: the group's `run` future owns it and polls it,
 //! concurrently with the body and the other scoped tasks, never in parallel.
-//! Spawning pushes the task into a queue shared with the group's handles (the
-//! body, other scoped tasks, or another thread for a `Send` group); the `run`
-//! future moves what is queued into its set (`scoped_set.rs`) at each poll.
+//! Spawning places the task into a set shared with the group's handles (the
+//! body, other scoped tasks, or another thread for a `Send` group), which the
+//! `run` future polls (`scoped_set.rs`).
 
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, TryLockError};
+use std::task::Context;
 
 use crate::scoped_handle::{Cell, ScopedHandle};
+use crate::scoped_set::ScopedSet;
 use crate::scoped_task::{ScopedGuard, ScopedTask};
 use crate::shared::Shared;
 use crate::sync::{lock, AtomicBool, Mutex, Ordering};
@@ -26,71 +28,108 @@ pub(crate) type SendTask<'env> = Pin<Box<dyn Future<Output = ()> + Send + 'env>>
 /// A scoped task of a local group, which need not be `Send`.
 pub(crate) type LocalTask<'env> = Pin<Box<dyn Future<Output = ()> + 'env>>;
 
-/// Scoped tasks spawned and not yet in the set; shared by the group's scope
-/// handles and its `run` future.
+/// The scoped tasks of a group, shared by its scope handles (which spawn) and
+/// its `run` future (which polls).
+///
+/// A spawn places its task straight into the set when the set's lock is free
+/// (a spawn from the body: the `run` future is polling the body, not the set),
+/// and otherwise (a scoped task spawning while the set is being polled, or
+/// another thread) into an overflow queue that the `run` future takes in at
+/// the start and end of each round. So a body spawning a hundred thousand
+/// tasks builds no queue of them.
 pub struct Incoming<B> {
-    tasks: Mutex<Vec<B>>,
-    /// Set after a push: the `run` future looks at the queue only when it is,
-    /// so a round without spawns takes no lock.
+    set: Mutex<ScopedSet<B>>,
+    overflow: Mutex<Vec<B>>,
+    /// Set when a spawn used the overflow queue: a round without one takes
+    /// no lock for it.
+    spilled: AtomicBool,
+    /// Set by every spawn: the `run` future has something to take in or to
+    /// poll that it may not have seen.
     queued: AtomicBool,
-    /// The `run` future is polling: a spawn needs no wake, the queue is looked
-    /// at again before the poll ends.
+    /// The `run` future is polling: a spawn needs no wake, the `run` future
+    /// looks at `queued` before the poll ends.
     polling: AtomicBool,
 }
 
-impl<B> Incoming<B> {
+impl<B: Future<Output = ()> + Unpin> Incoming<B> {
     pub(crate) fn new() -> Arc<Self> {
         Arc::new(Incoming {
-            tasks: Mutex::new(Vec::new()),
+            set: Mutex::new(ScopedSet::new()),
+            overflow: Mutex::new(Vec::new()),
+            spilled: AtomicBool::new(false),
             queued: AtomicBool::new(false),
             polling: AtomicBool::new(false),
         })
     }
 
-    /// Queues a task; wakes the group unless it is polling right now.
+    /// Places or queues a task; wakes the group unless it is polling now.
     ///
-    /// Against [`end_poll`](Self::end_poll): the push sets `queued` and then
+    /// Against [`advance`](Self::advance): the spawn sets `queued` and then
     /// reads `polling`; the `run` future clears `polling` and then reads
     /// `queued` (all sequentially consistent), so either the spawn sees the
     /// group not polling and wakes it, or the group sees the task.
     fn push(&self, task: B, shared: &Shared) {
-        lock(&self.tasks).push(task);
+        match self.set.try_lock() {
+            Ok(mut set) => set.place(task),
+            Err(TryLockError::Poisoned(set)) => set.into_inner().place(task),
+            Err(TryLockError::WouldBlock) => {
+                lock(&self.overflow).push(task);
+                self.spilled.store(true, Ordering::SeqCst);
+            }
+        }
         self.queued.store(true, Ordering::SeqCst);
         if !self.polling.load(Ordering::SeqCst) {
             shared.waker.wake();
         }
     }
 
-    /// Moves what is queued into `into` (whose capacity goes back and forth
-    /// with the queue's, so neither reallocates).
-    pub(crate) fn take_into(&self, into: &mut Vec<B>) {
-        if !self.queued.load(Ordering::SeqCst) {
-            return;
-        }
-        self.queued.store(false, Ordering::SeqCst);
-        std::mem::swap(&mut *lock(&self.tasks), into);
-    }
-
-    /// The `run` future starts a poll.
-    pub(crate) fn begin_poll(&self) {
+    /// The `run` future starts a poll: spawns from the body need no wake.
+    pub(crate) fn begin(&self) {
         self.polling.store(true, Ordering::SeqCst);
     }
 
-    /// The `run` future ends a poll; then it takes in what was queued meanwhile.
-    pub(crate) fn end_poll(&self) {
+    /// One round of the scoped tasks, after the body; the tasks spawned during
+    /// it are polled next round (after the body again), and the `run` future
+    /// is woken for it.
+    pub(crate) fn advance(&self, shared: &Shared, cx: &mut Context<'_>) {
+        self.queued.store(false, Ordering::SeqCst);
+        {
+            let mut set = lock(&self.set);
+            self.take_overflow(&mut set);
+            set.poll_round(shared, cx);
+        }
         self.polling.store(false, Ordering::SeqCst);
+        if self.queued.load(Ordering::SeqCst) {
+            self.take_overflow(&mut lock(&self.set));
+            cx.waker().wake_by_ref();
+        }
     }
 
-    /// Drops every queued task (a stopped or dropped group); each counts
-    /// itself out and catches its own drop's panic.
+    fn take_overflow(&self, set: &mut ScopedSet<B>) {
+        // Cleared before the take: a spill after it sets the flag again.
+        if !self.spilled.swap(false, Ordering::SeqCst) {
+            return;
+        }
+        let overflow = std::mem::take(&mut *lock(&self.overflow));
+        for task in overflow {
+            set.place(task);
+        }
+    }
+
+    /// Drops every scoped task at once, placed or queued (a stopped or
+    /// dropped group); each counts itself out and catches its own drop's
+    /// panic. A task's `Drop` that spawns is refused (the group is closed)
+    /// and never waits for the lock held here.
     pub(crate) fn clear(&self) {
-        let tasks = std::mem::take(&mut *lock(&self.tasks));
-        drop(tasks);
+        self.polling.store(false, Ordering::SeqCst);
+        lock(&self.set).clear();
+        let overflow = std::mem::take(&mut *lock(&self.overflow));
+        drop(overflow);
     }
 }
 
 /// Spawns `future` as a scoped task into `incoming`, boxed by `boxed`.
-pub(crate) fn spawn<B, F>(
+pub(crate) fn spawn<B: Future<Output = ()> + Unpin, F>(
     group: &TaskGroup,
     incoming: &Incoming<B>,
     name: Option<Arc<str>>,

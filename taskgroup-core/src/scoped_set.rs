@@ -18,12 +18,10 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
-use crate::scoped::Incoming;
 use crate::shared::Shared;
 
 /// How many tasks are polled in every round rather than only when woken.
@@ -34,54 +32,34 @@ pub(crate) struct ScopedSet<B> {
     /// How many slots hold a task.
     filled: usize,
     many: Option<FuturesUnordered<B>>,
-    /// Taken from the queue, being placed; its capacity is reused.
-    arrived: Vec<B>,
-    pub(crate) incoming: Arc<Incoming<B>>,
 }
 
 impl<B: Future<Output = ()> + Unpin> ScopedSet<B> {
-    pub(crate) fn new(incoming: Arc<Incoming<B>>) -> Self {
+    pub(crate) fn new() -> Self {
         ScopedSet {
             slots: std::array::from_fn(|_| None),
             filled: 0,
             many: None,
-            arrived: Vec::new(),
-            incoming,
         }
     }
 
-    /// Marks the `run` future as polling, so that spawns from the body need no
-    /// wake (the set looks at the queue after the body).
-    pub(crate) fn begin(&mut self) {
-        self.incoming.begin_poll();
-        let _ = self.take_in();
-    }
-
-    /// Places the queued tasks: free slots first, then the `FuturesUnordered`;
-    /// `true` if there were any.
-    fn take_in(&mut self) -> bool {
-        self.incoming.take_into(&mut self.arrived);
-        let any = !self.arrived.is_empty();
-        for task in self.arrived.drain(..) {
-            if self.filled < SLOTS {
-                let free = self.slots.iter_mut().find(|slot| slot.is_none());
-                if let Some(free) = free {
-                    *free = Some(task);
-                    self.filled += 1;
-                    continue;
-                }
+    /// Places a task: a free slot, else the `FuturesUnordered`.
+    pub(crate) fn place(&mut self, task: B) {
+        if self.filled < SLOTS {
+            if let Some(free) = self.slots.iter_mut().find(|slot| slot.is_none()) {
+                *free = Some(task);
+                self.filled += 1;
+                return;
             }
-            self.many
-                .get_or_insert_with(FuturesUnordered::new)
-                .push(task);
         }
-        any
+        self.many
+            .get_or_insert_with(FuturesUnordered::new)
+            .push(task);
     }
 
-    /// One round: every slot's task, then the woken ones of the rest, then the
-    /// tasks spawned meanwhile (polled next round, after the body).
-    pub(crate) fn advance(&mut self, shared: &Shared, cx: &mut Context<'_>) {
-        let _ = self.take_in();
+    /// One round: every slot's task, then the woken ones of the rest. Stops
+    /// early when a task's end stopped the group (the caller drops the rest).
+    pub(crate) fn poll_round(&mut self, shared: &Shared, cx: &mut Context<'_>) {
         if self.filled > 0 {
             for slot in &mut self.slots {
                 let Some(task) = slot else { continue };
@@ -101,10 +79,6 @@ impl<B: Future<Output = ()> + Unpin> ScopedSet<B> {
                 }
             }
         }
-        self.incoming.end_poll();
-        if self.take_in() {
-            cx.waker().wake_by_ref();
-        }
     }
 
     /// Drops every scoped task at once (the group stopped).
@@ -116,8 +90,5 @@ impl<B: Future<Output = ()> + Unpin> ScopedSet<B> {
         if let Some(many) = &mut self.many {
             many.clear();
         }
-        self.arrived.clear();
-        self.incoming.end_poll();
-        self.incoming.clear();
     }
 }

@@ -23,6 +23,13 @@ pub const TASK_GROUP_MESSAGE: &str = "unhandled errors in a task group";
 /// empty: [`ErrorGroup::new`] refuses an empty list and splitting prunes empty
 /// branches.
 ///
+/// # Printing
+///
+/// `{:?}` (what `main` returning `Err`, `.unwrap()` and `.expect()` show) and
+/// `{:#}` draw the tree like Python's traceback of an exception group, each leaf
+/// with its causes, notes, task and spawn site; `{}` is one line for logs and
+/// error chains; `{:#?}` is the structure. See the `Display` and `Debug` impls.
+///
 /// # Examples
 ///
 /// ```
