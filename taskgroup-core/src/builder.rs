@@ -40,6 +40,8 @@ pub struct Builder {
     pub(crate) limit: Option<usize>,
     pub(crate) grace: Option<Duration>,
     pub(crate) supervise: bool,
+    #[cfg(feature = "tokio-util")]
+    pub(crate) cancel_on: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl Builder {

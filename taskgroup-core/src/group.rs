@@ -134,7 +134,7 @@ impl TaskGroup {
         self.spawn_with(None, future, Location::caller())
     }
 
-    fn spawn_with<F>(
+    pub(crate) fn spawn_with<F>(
         &self,
         name: Option<TaskName>,
         future: F,
@@ -161,7 +161,7 @@ impl TaskGroup {
             None => shared.runtime.spawn(self.instrument(task, id, &name)),
         };
         shared.register(key, join.abort_handle());
-        Ok(TaskHandle::spawned(join, id, name))
+        Ok(TaskHandle::spawned(join, id, name, shared))
     }
 
     /// With the `tracing` feature, a span per task carrying its group, name and id.
@@ -210,7 +210,7 @@ impl TaskGroup {
             None => shared.runtime.spawn_blocking(move || task.run(None)),
         };
         shared.register(key, join.abort_handle());
-        TaskHandle::spawned(join, id, None)
+        TaskHandle::spawned(join, id, None, shared)
     }
 
     /// Counts a new task in and reserves its registry slot, which keeps who the
@@ -232,7 +232,7 @@ impl TaskGroup {
         Some((guard, id))
     }
 
-    fn refusal(&self) -> SpawnRefused {
+    pub(crate) fn refusal(&self) -> SpawnRefused {
         if self.shared.is_finished() {
             SpawnRefused::Finished
         } else {
@@ -251,7 +251,7 @@ impl TaskGroup {
     /// collected errors if any task failed, and otherwise an `ErrorGroup` whose
     /// one leaf is [`Cancelled`](crate::Cancelled).
     pub fn cancel(&self) {
-        self.shared.cancel();
+        self.shared.request_cancel(None);
     }
 
     /// Waits until the group starts cancelling: how a task notices cancellation

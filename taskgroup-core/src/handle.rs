@@ -3,14 +3,16 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
 use futures::FutureExt;
 use tokio::task::{JoinError, JoinHandle};
 
+use crate::shared::Shared;
 use crate::task::TaskName;
-use crate::{SpawnRefused, TaskId};
+use crate::{CancelReason, SpawnRefused, TaskId};
 
 /// Why a [`TaskHandle`] has no value to give.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,8 +167,12 @@ fn from_join<T>(joined: Result<TaskResult<T>, JoinError>) -> TaskResult<T> {
 /// ```
 pub struct TaskHandle<T> {
     state: Mutex<State<T>>,
+    /// Set by [`cancel`](Self::cancel): why the task was cancelled, if it was.
+    cancelled_here: AtomicBool,
     id: TaskId,
     name: Option<TaskName>,
+    /// The task's group, for why it was cancelled (`None`: never spawned).
+    group: Option<Arc<Shared>>,
 }
 
 impl<T> TaskHandle<T> {
@@ -174,19 +180,24 @@ impl<T> TaskHandle<T> {
         join: JoinHandle<TaskResult<T>>,
         id: TaskId,
         name: Option<TaskName>,
+        group: &Arc<Shared>,
     ) -> Self {
         TaskHandle {
             state: Mutex::new(State::Running(join)),
+            cancelled_here: AtomicBool::new(false),
             id,
             name,
+            group: Some(Arc::clone(group)),
         }
     }
 
     pub(crate) fn refused(reason: SpawnRefused) -> Self {
         TaskHandle {
             state: Mutex::new(State::Done(Err(TaskError::NotSpawned(reason)))),
+            cancelled_here: AtomicBool::new(false),
             id: TaskId::next(),
             name: None,
+            group: None,
         }
     }
 
@@ -215,8 +226,39 @@ impl<T> TaskHandle<T> {
     /// `spawn_blocking` task that has started (threads cannot be interrupted).
     pub fn cancel(&self) {
         if let State::Running(join) = &*self.state() {
+            self.cancelled_here.store(true, Ordering::Relaxed);
             join.abort();
         }
+    }
+
+    /// Why the task was cancelled, once it was ([`is_cancelled`](Self::is_cancelled)):
+    /// [`CancelReason::Handle`] if through this handle, otherwise why its group
+    /// was cancelling (a sibling failed, the deadline, ...). `None` while it runs
+    /// or if it ended any other way.
+    ///
+    /// ```
+    /// use taskgroup_core::{CancelReason, TaskGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let handle = TaskGroup::run(async |tg| {
+    ///     let sleeper = tg.spawn(std::future::pending::<()>());
+    ///     tg.cancel_with("enough");
+    ///     Ok::<_, std::fmt::Error>(sleeper)
+    /// })
+    /// .await
+    /// .unwrap();
+    /// assert_eq!(handle.cancel_reason(), Some(CancelReason::Requested(Some("enough".into()))));
+    /// # }
+    /// ```
+    pub fn cancel_reason(&self) -> Option<CancelReason> {
+        if !self.is_cancelled() {
+            return None;
+        }
+        if self.cancelled_here.load(Ordering::Relaxed) {
+            return Some(CancelReason::Handle);
+        }
+        let reason = self.group.as_ref().and_then(|g| g.cancel_reason().cloned());
+        Some(reason.unwrap_or(CancelReason::Handle))
     }
 
     /// Whether the task has finished (with a value, an error, a panic, or cancelled).

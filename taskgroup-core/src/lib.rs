@@ -7,7 +7,11 @@
 #![forbid(unsafe_code)]
 
 mod any_error;
+mod background;
+mod backpressure;
 mod builder;
+mod cancel_reason;
+mod completions;
 mod dispatch;
 mod display;
 mod error_group;
@@ -16,11 +20,16 @@ mod group;
 mod handle;
 mod leaf;
 mod live;
+mod nested;
 mod origin;
 mod registry;
+mod reschedule;
 mod run;
 mod shared;
+#[cfg(feature = "tokio-util")]
+mod shutdown;
 mod signal;
+mod start;
 mod summary;
 mod sync;
 mod task;
@@ -31,6 +40,8 @@ mod model_check;
 
 pub use any_error::{AnyError, BoxError};
 pub use builder::Builder;
+pub use cancel_reason::CancelReason;
+pub use completions::Completions;
 pub use dispatch::{ExceptStar, Raise, UnsettledArm};
 pub use error_group::{EmptyGroupError, ErrorGroup, Iter, Leaves, Node, TASK_GROUP_MESSAGE};
 pub use errors::{Cancelled, ConfigError, SpawnError, SpawnRefused};
@@ -38,5 +49,6 @@ pub use group::{Spawner, TaskGroup};
 pub use handle::{FailureSummary, TaskError, TaskHandle};
 pub use leaf::Leaf;
 pub use origin::{Origin, TaskId};
+pub use start::{Ready, StartError};
 pub use task::TaskOutput;
 pub use timeout::Timeout;

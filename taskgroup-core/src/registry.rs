@@ -197,12 +197,12 @@ impl<H: TaskControl, I: Clone, N: Clone> Tasks<H, I, N> {
     }
 
     /// Aborts every task: each is dropped at its next poll (blocking tasks that
-    /// started run to the end).
-    pub(crate) fn stop(&self) {
+    /// started run to the end). Returns how many it aborted.
+    pub(crate) fn stop(&self) -> usize {
         let tasks: Vec<H> = {
             let mut registry = lock(&self.registry);
             if self.is_stopped() {
-                return;
+                return 0;
             }
             // Under the lock, so a task registered after this sees the flag.
             self.stopped.store(true, Ordering::Release);
@@ -218,8 +218,10 @@ impl<H: TaskControl, I: Clone, N: Clone> Tasks<H, I, N> {
         for task in &tasks {
             task.abort();
         }
+        let stopped = tasks.len();
         // Kept until the runtime has stored their outcomes.
         lock(&self.registry).ending.extend(tasks);
+        stopped
     }
 
     /// Whether tasks must stop (the body too).

@@ -140,7 +140,7 @@ impl TaskGuard {
                 // A summary, not the error drawn in full: cheap for a deep group,
                 // and it cannot panic, so the error is always collected.
                 let message = summary(&node);
-                self.shared.fail(node);
+                self.shared.fail(node, self.key);
                 Err(TaskError::Failed(message.into()))
             }
             Err(payload) => {
