@@ -3,7 +3,6 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
@@ -123,9 +122,20 @@ impl PartialEq<&str> for FailureSummary {
 pub(crate) type TaskResult<T> = Result<T, TaskError>;
 
 enum State<T> {
-    Running(JoinHandle<TaskResult<T>>),
+    /// Still running; `true` once [`TaskHandle::cancel`] was called.
+    Running(JoinHandle<TaskResult<T>>, bool),
     Done(TaskResult<T>),
+    /// Cancelled through this handle (`Done(Err(Cancelled))`, and why).
+    CancelledHere,
     Taken,
+}
+
+/// How a task's end leaves its handle.
+fn ended<T>(joined: Result<TaskResult<T>, JoinError>, here: bool) -> State<T> {
+    match from_join(joined) {
+        Err(TaskError::Cancelled) if here => State::CancelledHere,
+        outcome => State::Done(outcome),
+    }
 }
 
 fn from_join<T>(joined: Result<TaskResult<T>, JoinError>) -> TaskResult<T> {
@@ -167,8 +177,6 @@ fn from_join<T>(joined: Result<TaskResult<T>, JoinError>) -> TaskResult<T> {
 /// ```
 pub struct TaskHandle<T> {
     state: Mutex<State<T>>,
-    /// Set by [`cancel`](Self::cancel): why the task was cancelled, if it was.
-    cancelled_here: AtomicBool,
     id: TaskId,
     name: Option<TaskName>,
     /// The task's group, for why it was cancelled (`None`: never spawned).
@@ -183,8 +191,7 @@ impl<T> TaskHandle<T> {
         group: &Arc<Shared>,
     ) -> Self {
         TaskHandle {
-            state: Mutex::new(State::Running(join)),
-            cancelled_here: AtomicBool::new(false),
+            state: Mutex::new(State::Running(join, false)),
             id,
             name,
             group: Some(Arc::clone(group)),
@@ -194,7 +201,6 @@ impl<T> TaskHandle<T> {
     pub(crate) fn refused(reason: SpawnRefused) -> Self {
         TaskHandle {
             state: Mutex::new(State::Done(Err(TaskError::NotSpawned(reason)))),
-            cancelled_here: AtomicBool::new(false),
             id: TaskId::next(),
             name: None,
             group: None,
@@ -209,14 +215,17 @@ impl<T> TaskHandle<T> {
     /// stored it; never waits. (Once `run` has returned normally, every task's
     /// outcome is stored: `run` waits for that.)
     fn settle(&self, state: &mut State<T>) {
-        let State::Running(join) = state else { return };
+        let State::Running(join, here) = state else {
+            return;
+        };
+        let here = *here;
         if !join.is_finished() {
             return;
         }
         // `unconstrained`: a finished handle must not report Pending because the
         // calling task ran out of tokio's cooperative budget.
         if let Some(joined) = tokio::task::unconstrained(join).now_or_never() {
-            *state = State::Done(from_join(joined));
+            *state = ended(joined, here);
         }
     }
 
@@ -225,8 +234,8 @@ impl<T> TaskHandle<T> {
     /// [`TaskError::Cancelled`]. No effect on a finished task, nor on a
     /// `spawn_blocking` task that has started (threads cannot be interrupted).
     pub fn cancel(&self) {
-        if let State::Running(join) = &*self.state() {
-            self.cancelled_here.store(true, Ordering::Relaxed);
+        if let State::Running(join, here) = &mut *self.state() {
+            *here = true;
             join.abort();
         }
     }
@@ -251,12 +260,14 @@ impl<T> TaskHandle<T> {
     /// # }
     /// ```
     pub fn cancel_reason(&self) -> Option<CancelReason> {
-        if !self.is_cancelled() {
-            return None;
+        let mut state = self.state();
+        self.settle(&mut state);
+        match *state {
+            State::CancelledHere => return Some(CancelReason::Handle),
+            State::Done(Err(TaskError::Cancelled)) => {}
+            _ => return None,
         }
-        if self.cancelled_here.load(Ordering::Relaxed) {
-            return Some(CancelReason::Handle);
-        }
+        drop(state);
         let reason = self.group.as_ref().and_then(|g| g.cancel_reason().cloned());
         Some(reason.unwrap_or(CancelReason::Handle))
     }
@@ -264,8 +275,8 @@ impl<T> TaskHandle<T> {
     /// Whether the task has finished (with a value, an error, a panic, or cancelled).
     pub fn is_finished(&self) -> bool {
         match &*self.state() {
-            State::Running(join) => join.is_finished(),
-            State::Done(_) | State::Taken => true,
+            State::Running(join, _) => join.is_finished(),
+            State::Done(_) | State::CancelledHere | State::Taken => true,
         }
     }
 
@@ -276,7 +287,10 @@ impl<T> TaskHandle<T> {
     pub fn is_cancelled(&self) -> bool {
         let mut state = self.state();
         self.settle(&mut state);
-        matches!(*state, State::Done(Err(TaskError::Cancelled)))
+        matches!(
+            *state,
+            State::Done(Err(TaskError::Cancelled)) | State::CancelledHere
+        )
     }
 
     /// The task's id, unique in the process.
@@ -314,8 +328,12 @@ fn take<T>(state: &mut State<T>) -> Result<T, TaskError> {
             *state = State::Done(Err(error.clone()));
             Err(error)
         }
-        State::Running(join) => {
-            *state = State::Running(join);
+        State::CancelledHere => {
+            *state = State::CancelledHere;
+            Err(TaskError::Cancelled)
+        }
+        State::Running(join, here) => {
+            *state = State::Running(join, here);
             Err(TaskError::Pending)
         }
         State::Taken => Err(TaskError::AlreadyTaken),
@@ -335,9 +353,10 @@ impl<T> Future for TaskHandle<T> {
             .state
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner);
-        if let State::Running(join) = state {
+        if let State::Running(join, here) = state {
+            let here = *here;
             let joined = std::task::ready!(Pin::new(join).poll(cx));
-            *state = State::Done(from_join(joined));
+            *state = ended(joined, here);
         }
         Poll::Ready(take(state))
     }

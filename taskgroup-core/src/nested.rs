@@ -38,6 +38,7 @@ thread_local! {
 }
 
 /// The group whose body or task is being polled on this thread, if any.
+#[inline]
 pub(crate) fn enclosing() -> Option<GroupKey> {
     let key = CURRENT.with(Cell::get);
     (key != 0).then_some(key)
@@ -45,6 +46,7 @@ pub(crate) fn enclosing() -> Option<GroupKey> {
 
 /// Makes `key` the current group until the returned guard drops (also when the
 /// poll it covers panics).
+#[inline]
 pub(crate) fn enter(key: GroupKey) -> Restore {
     Restore(CURRENT.with(|cell| cell.replace(key)))
 }
@@ -53,6 +55,7 @@ pub(crate) fn enter(key: GroupKey) -> Restore {
 pub(crate) struct Restore(GroupKey);
 
 impl Drop for Restore {
+    #[inline]
     fn drop(&mut self) {
         CURRENT.with(|cell| cell.set(self.0));
     }

@@ -153,7 +153,7 @@ where
         let polled = if shared.is_stopped() {
             Poll::Ready(None) // stopped by the group: not an error
         } else {
-            with_ambient(shared.ambient, || future.poll(cx)).map(Some)
+            with_ambient(&shared.ambient, || future.poll(cx)).map(Some)
         };
         let Poll::Ready(outcome) = polled else { return };
         drop_body(this.future, shared);

@@ -48,7 +48,7 @@ pub(crate) struct Shared {
     /// Whether the group was cancelled for a reason of its own, not only by
     /// its enclosing group.
     own_cancel: AtomicBool,
-    /// How many tasks the group's stop aborted, for its report.
+    /// How many tasks the group's cancellation stopped, for its report.
     stopped_tasks: AtomicUsize,
     /// The group's deadline, which the body and tasks may move.
     pub(crate) schedule: Schedule,
@@ -245,8 +245,13 @@ impl Shared {
     /// Aborts every task: each is dropped at its next poll (blocking tasks that
     /// started run to the end).
     pub(crate) fn stop(&self) {
-        let stopped = self.tasks.stop();
-        self.stopped_tasks.fetch_add(stopped, Ordering::Relaxed);
+        self.tasks.stop();
+    }
+
+    /// A task ends cancelled by its group: stopped, or never given its turn
+    /// under the limit. Counted for the report of a failed group.
+    pub(crate) fn count_cancelled(&self) {
+        self.stopped_tasks.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Whether the runtime has stored every ended task's outcome.

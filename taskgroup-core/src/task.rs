@@ -185,6 +185,9 @@ pin_project_lite::pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if this.future.is_some() {
+                if this.guard.shared.is_stopped() {
+                    this.guard.shared.count_cancelled(); // aborted by its group
+                }
                 let mut future = this.future;
                 let _ = this.guard.drop_catching(|| future.set(None));
             }
@@ -212,7 +215,7 @@ where
         let Some(future) = slot.as_mut().as_pin_mut() else {
             return Poll::Ready(Err(TaskError::AlreadyTaken)); // polled after completion
         };
-        let ambient = this.guard.shared.ambient;
+        let ambient = &this.guard.shared.ambient;
         let polled = with_ambient(ambient, || {
             std::panic::catch_unwind(AssertUnwindSafe(|| {
                 future.poll(cx).map(TaskOutput::into_result)
@@ -314,6 +317,7 @@ where
             };
             let guard = &this.task.guard;
             if std::task::ready!(admission.poll_turn(cx, &guard.shared)).is_none() {
+                guard.shared.count_cancelled(); // never given its turn
                 *this.admission = None;
                 return Poll::Ready(Err(TaskError::Cancelled));
             }

@@ -101,7 +101,8 @@ pub(crate) struct Context {
 
 /// Runs `poll` with `context` as the current group and ambient deadline,
 /// restoring the previous ones afterwards, even if `poll` panics.
-pub(crate) fn with_ambient<R>(context: Context, poll: impl FnOnce() -> R) -> R {
+#[inline]
+pub(crate) fn with_ambient<R>(context: &Context, poll: impl FnOnce() -> R) -> R {
     let _group = nested::enter(context.group);
     let Some(ambient) = context.deadlines else {
         return poll();
