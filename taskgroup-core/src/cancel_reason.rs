@@ -4,12 +4,12 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use crate::{TaskGroup, TaskId};
+use crate::{TaskGroup, TaskHandle, TaskId};
 
 /// Why a group started cancelling (Trio's and AnyIO's cancel reasons): read it
-/// with [`TaskGroup::cancel_reason`](crate::TaskGroup::cancel_reason), or from
-/// the handle of a cancelled task with
-/// [`TaskHandle::cancel_reason`](crate::TaskHandle::cancel_reason).
+/// with [`TaskGroup::cancel_reason`](crate::TaskGroup::cancel_reason), or for
+/// the task of a cancelled handle with
+/// [`TaskGroup::cancel_reason_of`](crate::TaskGroup::cancel_reason_of).
 ///
 /// The first reason wins: a group that times out after a task failed keeps
 /// saying the task failed. A reason is never an error; the report of a failed
@@ -102,6 +102,39 @@ impl TaskGroup {
     /// end of its work (background tasks), or a shutdown from outside.
     pub fn cancel_reason(&self) -> Option<CancelReason> {
         self.shared.cancel_reason().cloned()
+    }
+
+    /// Why the task of `handle` (a task of this group) was cancelled, once it
+    /// was: [`CancelReason::Handle`] if through its handle, otherwise this
+    /// group's reason. `None` while it runs, or if it ended any other way.
+    ///
+    /// An accessor here rather than on the handle: the handle would have to
+    /// keep its group, a word more in every handle and a reference count more
+    /// in every spawn, for the few handles ever asked.
+    ///
+    /// ```
+    /// use taskgroup_core::{CancelReason, TaskGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let (group, sleeper) = TaskGroup::run(async |tg| {
+    ///     let sleeper = tg.spawn(std::future::pending::<()>());
+    ///     tg.cancel_with("enough");
+    ///     Ok::<_, std::fmt::Error>((tg.spawner(), sleeper))
+    /// })
+    /// .await
+    /// .unwrap();
+    /// let why = group.cancel_reason_of(&sleeper);
+    /// assert_eq!(why, Some(CancelReason::Requested(Some("enough".into()))));
+    /// # }
+    /// ```
+    pub fn cancel_reason_of<T>(&self, handle: &TaskHandle<T>) -> Option<CancelReason> {
+        if handle.is_cancelled_here() {
+            return Some(CancelReason::Handle);
+        }
+        if !handle.is_cancelled() {
+            return None;
+        }
+        self.cancel_reason()
     }
 }
 

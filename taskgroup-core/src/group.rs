@@ -161,7 +161,7 @@ impl TaskGroup {
             None => shared.runtime.spawn(self.instrument(task, id, &name)),
         };
         shared.register(key, join.abort_handle());
-        Ok(TaskHandle::spawned(join, id, name, shared))
+        Ok(TaskHandle::spawned(join, id, name))
     }
 
     /// With the `tracing` feature, a span per task carrying its group, name and id.
@@ -210,7 +210,7 @@ impl TaskGroup {
             None => shared.runtime.spawn_blocking(move || task.run(None)),
         };
         shared.register(key, join.abort_handle());
-        TaskHandle::spawned(join, id, None, shared)
+        TaskHandle::spawned(join, id, None)
     }
 
     /// Counts a new task in and reserves its registry slot, which keeps who the

@@ -3,15 +3,14 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
 use futures::FutureExt;
 use tokio::task::{JoinError, JoinHandle};
 
-use crate::shared::Shared;
 use crate::task::TaskName;
-use crate::{CancelReason, SpawnRefused, TaskId};
+use crate::{SpawnRefused, TaskId};
 
 /// Why a [`TaskHandle`] has no value to give.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,16 +120,29 @@ impl PartialEq<&str> for FailureSummary {
 /// What a task gives its handle; tokio keeps it in the task's own allocation.
 pub(crate) type TaskResult<T> = Result<T, TaskError>;
 
+// Variants rather than a flag beside the join handle: a flag would make the
+// state, and every handle, a word bigger.
 enum State<T> {
-    /// Still running; `true` once [`TaskHandle::cancel`] was called.
-    Running(JoinHandle<TaskResult<T>>, bool),
+    Running(JoinHandle<TaskResult<T>>),
+    /// Still running, and [`TaskHandle::cancel`] was called.
+    Aborting(JoinHandle<TaskResult<T>>),
     Done(TaskResult<T>),
     /// Cancelled through this handle (`Done(Err(Cancelled))`, and why).
     CancelledHere,
     Taken,
 }
 
-/// How a task's end leaves its handle.
+impl<T> State<T> {
+    fn join(&mut self) -> Option<(&mut JoinHandle<TaskResult<T>>, bool)> {
+        match self {
+            State::Running(join) => Some((join, false)),
+            State::Aborting(join) => Some((join, true)),
+            _ => None,
+        }
+    }
+}
+
+/// How a task's end leaves its handle; `here`: it was cancelled through it.
 fn ended<T>(joined: Result<TaskResult<T>, JoinError>, here: bool) -> State<T> {
     match from_join(joined) {
         Err(TaskError::Cancelled) if here => State::CancelledHere,
@@ -179,8 +191,6 @@ pub struct TaskHandle<T> {
     state: Mutex<State<T>>,
     id: TaskId,
     name: Option<TaskName>,
-    /// The task's group, for why it was cancelled (`None`: never spawned).
-    group: Option<Arc<Shared>>,
 }
 
 impl<T> TaskHandle<T> {
@@ -188,13 +198,11 @@ impl<T> TaskHandle<T> {
         join: JoinHandle<TaskResult<T>>,
         id: TaskId,
         name: Option<TaskName>,
-        group: &Arc<Shared>,
     ) -> Self {
         TaskHandle {
-            state: Mutex::new(State::Running(join, false)),
+            state: Mutex::new(State::Running(join)),
             id,
             name,
-            group: Some(Arc::clone(group)),
         }
     }
 
@@ -203,7 +211,6 @@ impl<T> TaskHandle<T> {
             state: Mutex::new(State::Done(Err(TaskError::NotSpawned(reason)))),
             id: TaskId::next(),
             name: None,
-            group: None,
         }
     }
 
@@ -215,10 +222,9 @@ impl<T> TaskHandle<T> {
     /// stored it; never waits. (Once `run` has returned normally, every task's
     /// outcome is stored: `run` waits for that.)
     fn settle(&self, state: &mut State<T>) {
-        let State::Running(join, here) = state else {
+        let Some((join, here)) = state.join() else {
             return;
         };
-        let here = *here;
         if !join.is_finished() {
             return;
         }
@@ -234,48 +240,30 @@ impl<T> TaskHandle<T> {
     /// [`TaskError::Cancelled`]. No effect on a finished task, nor on a
     /// `spawn_blocking` task that has started (threads cannot be interrupted).
     pub fn cancel(&self) {
-        if let State::Running(join, here) = &mut *self.state() {
-            *here = true;
+        let mut state = self.state();
+        if let State::Running(_) = &*state {
+            let State::Running(join) = std::mem::replace(&mut *state, State::Taken) else {
+                unreachable!("matched above");
+            };
             join.abort();
+            *state = State::Aborting(join);
         }
     }
 
-    /// Why the task was cancelled, once it was ([`is_cancelled`](Self::is_cancelled)):
-    /// [`CancelReason::Handle`] if through this handle, otherwise why its group
-    /// was cancelling (a sibling failed, the deadline, ...). `None` while it runs
-    /// or if it ended any other way.
-    ///
-    /// ```
-    /// use taskgroup_core::{CancelReason, TaskGroup};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let handle = TaskGroup::run(async |tg| {
-    ///     let sleeper = tg.spawn(std::future::pending::<()>());
-    ///     tg.cancel_with("enough");
-    ///     Ok::<_, std::fmt::Error>(sleeper)
-    /// })
-    /// .await
-    /// .unwrap();
-    /// assert_eq!(handle.cancel_reason(), Some(CancelReason::Requested(Some("enough".into()))));
-    /// # }
-    /// ```
-    pub fn cancel_reason(&self) -> Option<CancelReason> {
+    /// Whether the task was cancelled through this handle's
+    /// [`cancel`](Self::cancel) (rather than by its group, or not at all).
+    /// Its group's [`cancel_reason_of`](crate::TaskGroup::cancel_reason_of)
+    /// says why any task was cancelled.
+    pub fn is_cancelled_here(&self) -> bool {
         let mut state = self.state();
         self.settle(&mut state);
-        match *state {
-            State::CancelledHere => return Some(CancelReason::Handle),
-            State::Done(Err(TaskError::Cancelled)) => {}
-            _ => return None,
-        }
-        drop(state);
-        let reason = self.group.as_ref().and_then(|g| g.cancel_reason().cloned());
-        Some(reason.unwrap_or(CancelReason::Handle))
+        matches!(*state, State::CancelledHere)
     }
 
     /// Whether the task has finished (with a value, an error, a panic, or cancelled).
     pub fn is_finished(&self) -> bool {
         match &*self.state() {
-            State::Running(join, _) => join.is_finished(),
+            State::Running(join) | State::Aborting(join) => join.is_finished(),
             State::Done(_) | State::CancelledHere | State::Taken => true,
         }
     }
@@ -332,8 +320,12 @@ fn take<T>(state: &mut State<T>) -> Result<T, TaskError> {
             *state = State::CancelledHere;
             Err(TaskError::Cancelled)
         }
-        State::Running(join, here) => {
-            *state = State::Running(join, here);
+        State::Running(join) => {
+            *state = State::Running(join);
+            Err(TaskError::Pending)
+        }
+        State::Aborting(join) => {
+            *state = State::Aborting(join);
             Err(TaskError::Pending)
         }
         State::Taken => Err(TaskError::AlreadyTaken),
@@ -353,8 +345,7 @@ impl<T> Future for TaskHandle<T> {
             .state
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner);
-        if let State::Running(join, here) = state {
-            let here = *here;
+        if let Some((join, here)) = state.join() {
             let joined = std::task::ready!(Pin::new(join).poll(cx));
             *state = ended(joined, here);
         }

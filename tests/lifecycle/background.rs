@@ -41,17 +41,20 @@ async fn background_tasks_are_cancelled_once_the_work_is_done() {
 #[tokio::test(start_paused = true)]
 async fn background_tasks_are_stopped_after_the_grace_period_and_that_is_not_an_error() {
     let start = Instant::now();
-    let background = TaskGroup::builder()
+    let (group, background) = TaskGroup::builder()
         .grace(ms(50))
         .run(async |tg| {
             let background = tg.spawn_background(std::future::pending::<()>());
             tg.spawn(sleep(ms(10)));
-            Ok::<_, Boom>(background)
+            Ok::<_, Boom>((tg.spawner(), background))
         })
         .await
         .unwrap();
     assert_eq!(background.result(), Err(TaskError::Cancelled));
-    assert_eq!(background.cancel_reason(), Some(CancelReason::WorkDone));
+    assert_eq!(
+        group.cancel_reason_of(&background),
+        Some(CancelReason::WorkDone)
+    );
     let took = start.elapsed();
     assert!(
         took >= ms(60) && took < ms(70),

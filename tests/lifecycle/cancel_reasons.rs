@@ -14,9 +14,11 @@ common::python_errors!(Boom);
 #[tokio::test(start_paused = true)]
 async fn a_task_failure_names_the_task_that_failed() {
     let sleeper = Arc::new(Mutex::new(None));
+    let group = Arc::new(Mutex::new(None));
     let failing_id = Arc::new(Mutex::new(None));
     let eg = TaskGroup::run(async |tg| {
         *lock(&sleeper) = Some(tg.spawn(sleep(HOUR)));
+        *lock(&group) = Some(tg.spawner());
         let failing = tg.spawn_named("fetch", async {
             sleep(ms(1)).await;
             Err::<(), _>(Boom)
@@ -33,7 +35,8 @@ async fn a_task_failure_names_the_task_that_failed() {
         name: Some("fetch".into()),
     };
     let sleeper: TaskHandle<()> = lock(&sleeper).take().unwrap();
-    assert_eq!(sleeper.cancel_reason(), Some(expected.clone()));
+    let group: TaskGroup = lock(&group).take().unwrap();
+    assert_eq!(group.cancel_reason_of(&sleeper), Some(expected.clone()));
     assert_eq!(
         expected.to_string(),
         format!("task \"fetch\" ({id}) failed")
@@ -99,26 +102,35 @@ async fn the_body_s_failure_is_its_reason() {
 #[tokio::test(start_paused = true)]
 async fn the_deadline_is_its_reason() {
     let sleeper = Arc::new(Mutex::new(None));
+    let group = Arc::new(Mutex::new(None));
     TaskGroup::builder()
         .timeout(ms(10))
         .run(async |tg| {
             *lock(&sleeper) = Some(tg.spawn(sleep(HOUR)));
+            *lock(&group) = Some(tg.spawner());
+            *lock(&group) = Some(tg.spawner());
             sleep(HOUR).await;
             Ok::<_, Boom>(())
         })
         .await
         .unwrap_err();
     let sleeper: TaskHandle<()> = lock(&sleeper).take().unwrap();
+    let group: TaskGroup = lock(&group).take().unwrap();
     assert_eq!(sleeper.result(), Err(TaskError::Cancelled));
-    assert_eq!(sleeper.cancel_reason(), Some(CancelReason::Deadline));
+    assert_eq!(
+        group.cancel_reason_of(&sleeper),
+        Some(CancelReason::Deadline)
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_panic_is_its_reason() {
     common::quiet_expected_panics::<&str>();
     let sleeper = Arc::new(Mutex::new(None));
+    let group = Arc::new(Mutex::new(None));
     let outcome = std::panic::AssertUnwindSafe(TaskGroup::run(async |tg| {
         *lock(&sleeper) = Some(tg.spawn(sleep(HOUR)));
+        *lock(&group) = Some(tg.spawner());
         tg.spawn(async { panic!("boom") as () });
         sleep(HOUR).await;
         Ok::<_, Boom>(())
@@ -127,20 +139,24 @@ async fn a_panic_is_its_reason() {
     .await;
     assert!(outcome.is_err());
     let sleeper: TaskHandle<()> = lock(&sleeper).take().unwrap();
-    assert_eq!(sleeper.cancel_reason(), Some(CancelReason::Panicked));
+    let group: TaskGroup = lock(&group).take().unwrap();
+    assert_eq!(
+        group.cancel_reason_of(&sleeper),
+        Some(CancelReason::Panicked)
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn cancel_with_gives_the_reason_and_is_not_an_error() {
-    let sleeper = TaskGroup::run(async |tg| {
+    let (group, sleeper) = TaskGroup::run(async |tg| {
         let sleeper = tg.spawn(sleep(HOUR));
         tg.cancel_with("config reloaded");
-        Ok::<_, Boom>(sleeper)
+        Ok::<_, Boom>((tg.spawner(), sleeper))
     })
     .await
     .unwrap();
     let expected = CancelReason::Requested(Some("config reloaded".into()));
-    assert_eq!(sleeper.cancel_reason(), Some(expected.clone()));
+    assert_eq!(group.cancel_reason_of(&sleeper), Some(expected.clone()));
     assert_eq!(expected.to_string(), "cancelled: config reloaded");
 }
 
@@ -181,30 +197,37 @@ async fn the_first_reason_wins() {
 
 #[tokio::test(start_paused = true)]
 async fn a_task_cancelled_through_its_handle_says_so() {
-    let handle = TaskGroup::run(async |tg| {
+    let (group, handle) = TaskGroup::run(async |tg| {
         let handle = tg.spawn(sleep(HOUR));
         handle.cancel();
         sleep(ms(1)).await;
-        Ok::<_, Boom>(handle)
+        tg.cancel(); // the group's reason does not override the handle's
+        Ok::<_, Boom>((tg.spawner(), handle))
     })
     .await
     .unwrap();
-    assert_eq!(handle.cancel_reason(), Some(CancelReason::Handle));
+    assert!(handle.is_cancelled_here());
+    assert_eq!(group.cancel_reason_of(&handle), Some(CancelReason::Handle));
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_task_that_was_not_cancelled_has_no_reason() {
-    let (running, done) = TaskGroup::run(async |tg| {
-        let running = tg.spawn(async {
-            sleep(ms(5)).await;
-            Ok::<_, Boom>(1)
-        });
-        assert_eq!(running.cancel_reason(), None, "still running");
-        Ok::<_, Boom>((running, tg.spawn(async { Ok::<_, Boom>(2) })))
+async fn only_a_cancelled_task_has_a_reason() {
+    let (group, finished, running, refused) = TaskGroup::run(async |tg| {
+        let finished = tg.spawn(async { Ok::<_, Boom>(1) });
+        let running = tg.spawn(sleep(HOUR));
+        sleep(ms(1)).await;
+        assert_eq!(tg.cancel_reason_of(&running), None, "still running");
+        tg.cancel_with("enough");
+        let refused = tg.spawn(async { Ok::<_, Boom>(2) });
+        Ok::<_, Boom>((tg.spawner(), finished, running, refused))
     })
     .await
     .unwrap();
-    assert_eq!(running.cancel_reason(), None);
-    assert_eq!(done.result(), Ok(2));
-    assert_eq!(done.cancel_reason(), None);
+    let enough = Some(CancelReason::Requested(Some("enough".into())));
+    assert_eq!(group.cancel_reason_of(&running), enough);
+    assert!(!running.is_cancelled_here());
+    assert_eq!(finished.result(), Ok(1));
+    assert_eq!(group.cancel_reason_of(&finished), None, "it finished first");
+    assert!(matches!(refused.result(), Err(TaskError::NotSpawned(_))));
+    assert_eq!(group.cancel_reason_of(&refused), None, "it never ran");
 }

@@ -18,7 +18,7 @@ async fn a_cancelled_token_cancels_the_group_with_its_grace_period() {
         trigger.cancel();
     });
     let start = Instant::now();
-    let (drained, stuck) = TaskGroup::builder()
+    let (group, drained, stuck) = TaskGroup::builder()
         .cancel_on(token)
         .grace(ms(50))
         .run(async |tg| {
@@ -28,13 +28,13 @@ async fn a_cancelled_token_cancels_the_group_with_its_grace_period() {
                 Ok::<_, Boom>(tg2.cancel_reason())
             });
             let stuck = tg.spawn(sleep(HOUR));
-            Ok::<_, Boom>((drained, stuck))
+            Ok::<_, Boom>((tg.spawner(), drained, stuck))
         })
         .await
         .unwrap();
     assert_eq!(drained.result(), Ok(Some(CancelReason::Shutdown)));
     assert_eq!(stuck.result(), Err(TaskError::Cancelled));
-    assert_eq!(stuck.cancel_reason(), Some(CancelReason::Shutdown));
+    assert_eq!(group.cancel_reason_of(&stuck), Some(CancelReason::Shutdown));
     let took = start.elapsed();
     assert!(
         took >= ms(60) && took < ms(70),
