@@ -213,7 +213,7 @@ mod fail_fast {
 mod fan_out {
     use super::*;
 
-    async fn leaf(i: u64) -> Result<u64, Boom> {
+    pub(super) async fn leaf(i: u64) -> Result<u64, Boom> {
         yield_now().await;
         Ok(i)
     }
@@ -248,7 +248,7 @@ mod fan_out {
     }
 
     /// The 3 futures polled in place by the request's own task (no tokio tasks):
-    /// the baseline for scoped tasks (planned), recorded for later.
+    /// the baseline for scoped tasks (`fan_out_scoped`).
     pub async fn try_join(groups: usize) {
         let mut sum = 0;
         for _ in 0..groups {
@@ -266,6 +266,58 @@ mod fan_out {
             while let Some(value) = futures.next().await {
                 sum += value.expect("no task fails");
             }
+        }
+        black_box(sum);
+    }
+}
+
+/// Row 3 with scoped tasks: the same fan-out, the 3 sub-tasks polled by the
+/// group's own future (`spawn_scoped`), against the same 3 futures polled in
+/// place by `tokio::try_join!` and by `FuturesUnordered`.
+mod fan_out_scoped {
+    use super::*;
+
+    pub async fn taskgroup(groups: usize) {
+        let mut sum = 0;
+        for _ in 0..groups {
+            let handles = TaskGroup::run(async |tg| {
+                Ok::<_, Infallible>([0, 1, 2].map(|i| tg.spawn_scoped(fan_out::leaf(i))))
+            })
+            .await
+            .expect("no task fails");
+            for handle in handles {
+                sum += handle.result().expect("finished");
+            }
+        }
+        black_box(sum);
+    }
+}
+
+/// 100,000 trivial scoped tasks in one group, against the same futures in one
+/// `FuturesUnordered` polled in place.
+mod scoped_many {
+    use super::*;
+
+    async fn trivial() -> Result<u64, Boom> {
+        Ok(1)
+    }
+
+    pub async fn taskgroup(n: usize) {
+        TaskGroup::run(async |tg| {
+            for _ in 0..n {
+                tg.spawn_scoped(trivial());
+            }
+            Ok::<_, Infallible>(())
+        })
+        .await
+        .expect("no task fails");
+    }
+
+    pub async fn futures_unordered(n: usize) {
+        let mut futures: FuturesUnordered<_> = (0..n).map(|_| trivial()).collect();
+        let mut sum = 0;
+        while let Some(value) = futures.next().await {
+            sum += value.expect("no task fails");
         }
         black_box(sum);
     }
@@ -373,6 +425,33 @@ const WORKLOADS: &[Workload] = &[
             ("try_join", |rt, s| in_task(rt, fan_out::try_join(s.groups))),
             ("futures_unordered", |rt, s| {
                 in_task(rt, fan_out::futures_unordered(s.groups))
+            }),
+        ],
+    },
+    Workload {
+        name: "fan_out_scoped_20k",
+        on_runtime: true,
+        rounds: 30,
+        variants: &[
+            ("taskgroup_scoped", |rt, s| {
+                in_task(rt, fan_out_scoped::taskgroup(s.groups))
+            }),
+            ("try_join", |rt, s| in_task(rt, fan_out::try_join(s.groups))),
+            ("futures_unordered", |rt, s| {
+                in_task(rt, fan_out::futures_unordered(s.groups))
+            }),
+        ],
+    },
+    Workload {
+        name: "scoped_100k",
+        on_runtime: true,
+        rounds: 30,
+        variants: &[
+            ("taskgroup_scoped", |rt, s| {
+                in_task(rt, scoped_many::taskgroup(s.trivial))
+            }),
+            ("futures_unordered", |rt, s| {
+                in_task(rt, scoped_many::futures_unordered(s.trivial))
             }),
         ],
     },

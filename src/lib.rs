@@ -23,12 +23,18 @@ pub use taskgroup_core::*;
 ///     Ok(PAT) => EXPR,              // the success value; guards and several Ok arms are fine
 ///     TYPE(eg) => EXPR,             // except* TYPE as eg: eg is an ErrorGroup<TYPE>
 ///     A(eg) | B(eg) => EXPR,        // except* (A, B) as eg: eg is an untyped ErrorGroup
+///     eg @ Enum::X(..) => EXPR,     // the Enum leaves matching the pattern: ErrorGroup<Enum>
+///     eg @ (Enum::X(..) | Enum::Y { .. }) => EXPR,
 ///     eg => EXPR,                   // catch-all (or `_`), last
 /// }
 /// ```
 ///
-/// - Each error leaf goes to the first arm whose type matches it; each arm runs
-///   at most once, with a subgroup that keeps the original nesting.
+/// - Each error leaf goes to the first arm whose type (and pattern, for
+///   `eg @ PATTERN`) matches it; each arm runs at most once, with a subgroup
+///   that keeps the original nesting.
+/// - A pattern arm names variants of one error enum by their path
+///   (`JobError::Parse(..)`, not `Parse(..)`), binds nothing inside the
+///   pattern, and lowers to [`ExceptStar::take_if`].
 /// - The errors no arm takes leave the function like `?` does, as an
 ///   [`ErrorGroup`] converted with `From` into the function's error type.
 /// - Arms evaluate to the match's type; when every error was handled, the
@@ -130,20 +136,30 @@ pub use taskgroup_macros::except_star;
 ///     (OPTION = EXPR ,)*                  // name, timeout, deadline, limit, grace; `supervise,`
 ///     |tg| BODY                           // an expression or block, in async context
 ///     (except* TYPE (| TYPE)* (as IDENT)? => ARM ,?)*
+///     (except* PATTERN (| PATTERN)* (as IDENT)? => ARM ,?)*
 ///     (except* _ (as IDENT)? => ARM ,?)?  // catch-all, last
 /// }
+/// PATTERN := Enum::Variant(..) | Enum::Variant { .. } | Enum::Variant {}
 /// ```
 ///
 /// The macro is an expression in async context whose value is
 /// `Result<T, ErrorGroup>`, `T` being the body's value:
 ///
-/// - The body receives the group handle `tg` (a [`TaskGroup`]) to spawn tasks;
-///   it may borrow local variables, and `?` in it fails the body (its error
-///   joins the group). `move |tg|` moves the captured locals in.
+/// - The body receives the group handle `tg` (a [`Scope`], which derefs to a
+///   [`TaskGroup`]) to spawn tasks; it may borrow local variables, and `?` in
+///   it fails the body (its error joins the group). `move |tg|` moves the
+///   captured locals in. `tg.spawn_scoped(fut)` starts a task that may borrow
+///   them too, as every Python task may use the caller's variables:
+///   `for name in &names { tg.spawn_scoped(greet(name)); }`.
 /// - The group finishes when the body and every task are finished. Each error
 ///   leaf then goes to the first arm whose type matches it; each arm runs at
 ///   most once with `eg`, an `ErrorGroup<TYPE>` for one type or an untyped
 ///   [`ErrorGroup`] for several, keeping the original nesting.
+/// - A pattern arm takes the leaves of one error enum whose value matches one
+///   of its patterns (`except* JobError::Parse(..) | JobError::Net { .. }`;
+///   braces mark a unit variant, `JobError::Timeout {}`): `eg` is an
+///   `ErrorGroup<JobError>`, and the other `JobError`s go on to later arms. It
+///   lowers to [`ExceptStar::take_if`].
 /// - Each arm evaluates to `T`; when every error was handled the value is that
 ///   of the last arm that ran. Unhandled errors are `Err(rest)`: write `?`.
 /// - In an arm, `?` raises into the combined group (later arms still run) and
@@ -243,99 +259,16 @@ macro_rules! task_group {
 /// refer to. It may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    use std::error::Error;
-    use std::marker::PhantomData;
-
     pub use core::option::Option::Some;
     pub use core::result::Result::{self, Ok};
-    pub use taskgroup_core::{BoxError, ErrorGroup, ExceptStar, Raise, TaskGroup};
+    pub use taskgroup_core::__macro_support::*;
+    pub use taskgroup_core::{BoxError, ErrorGroup, ExceptStar, Raise};
+    // The body's handle, under the name the expansion uses for the parameter
+    // type (`|tg: __taskgroup::TaskGroup|`) and the builder
+    // (`__taskgroup::TaskGroup::builder()`): a `Scope`, which derefs to a
+    // `TaskGroup`.
+    pub use taskgroup_core::Scope as TaskGroup;
     pub use taskgroup_macros::task_group_impl;
-
-    use taskgroup_core::AnyError;
-
-    /// What an except* arm can catch: every `Error + Send + Sync + 'static`.
-    ///
-    /// The expansion calls `<T as CatchableError>::take` rather than
-    /// `ExceptStar::take` so that a type that is not an error gets one error,
-    /// with this message, at the type in the arm.
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` is not an error type, so an except* arm cannot catch it",
-        label = "not an error type",
-        note = "an except* arm catches types that implement `std::error::Error + Send + Sync + 'static`"
-    )]
-    pub trait CatchableError: Sized {
-        /// `dispatch.take::<Self>()`.
-        fn take<V>(dispatch: &mut ExceptStar<V>) -> Option<ErrorGroup<Self>>;
-
-        /// Whether `error` is a `Self`, for arms with several types.
-        fn is(error: &AnyError) -> bool;
-    }
-
-    // `do_not_recommend`: report the missing `CatchableError` itself, not each
-    // of the blanket impl's bounds (one error for `Rc<E>`, not three).
-    #[diagnostic::do_not_recommend]
-    impl<T: Error + Send + Sync + 'static> CatchableError for T {
-        fn take<V>(dispatch: &mut ExceptStar<V>) -> Option<ErrorGroup<T>> {
-            dispatch.take::<T>()
-        }
-
-        fn is(error: &AnyError) -> bool {
-            error.is::<T>()
-        }
-    }
-
-    /// What an except* arm evaluates to: its value, or what it raised.
-    pub type Outcome<V> = Result<V, Raise>;
-
-    /// Runs a sync except* arm and hands its outcome to the dispatch. The arm
-    /// is a closure so that whatever leaves it early (`?`, or a `return`
-    /// hidden in a macro call) leaves the arm alone, with an outcome; its
-    /// result type, against which rustc checks the arm's value, comes from
-    /// the dispatch.
-    pub fn sync_arm<V>(dispatch: &mut ExceptStar<V>, arm: impl FnOnce() -> Outcome<V>) {
-        dispatch.settle(arm());
-    }
-
-    /// The value type of a dispatch, as a value that an async arm's `async`
-    /// block can capture (the block cannot borrow the dispatch, which its
-    /// outcome is handed to). An `async` block takes its result type only from
-    /// its own `return`s and tail, so the arm gets its types from here.
-    pub struct Witness<V>(PhantomData<fn() -> V>);
-
-    impl<V> Clone for Witness<V> {
-        fn clone(&self) -> Self {
-            *self
-        }
-    }
-
-    impl<V> Copy for Witness<V> {}
-
-    /// The value type of `dispatch`.
-    pub fn witness<V>(_: &ExceptStar<V>) -> Witness<V> {
-        Witness(PhantomData)
-    }
-
-    impl<V> Witness<V> {
-        /// The arm's value as its outcome: rustc checks the value against the
-        /// dispatch's value type here, and reports a mismatch at the value.
-        pub fn ok(self, value: V) -> Outcome<V> {
-            Ok(value)
-        }
-
-        /// Never called: the arm's `async` block starts with a dead
-        /// `return w.hint()`, which fixes the block's result type before the
-        /// arm's own code is checked. Then a `return` of another type hidden
-        /// in a macro call (such as `anyhow::bail!`) is reported at that call.
-        pub fn hint(self) -> Outcome<V> {
-            unreachable!("an except* arm's type hint is never called")
-        }
-    }
-
-    /// Stands in for a part of the input that had an error, which is reported
-    /// next to it; never called at run time.
-    pub fn placeholder<T>() -> T {
-        unreachable!("task_group! expanded with a compile error")
-    }
 }
 
 // ------------------------------- end of macros ------------------------------

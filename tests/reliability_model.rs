@@ -3,7 +3,8 @@
 //! listed below).
 //!
 //! Proptest draws random scenarios: a group (with sometimes `limit(n)`, `supervise()`,
-//! a timeout and a grace period) whose body spawns tasks, and tasks that succeed,
+//! a timeout and a grace period) whose body spawns tasks (tokio tasks, or scoped
+//! tasks that the group's own future polls), and tasks that succeed,
 //! fail with a unique id, panic with a unique payload, sleep for a long time, wait for
 //! the group's cancellation and fail in their cleanup, cancel the whole group, spawn
 //! more tasks into their group, or run a nested group (depth ≤ 3). The body cancels
@@ -51,8 +52,8 @@ use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 use taskgroup::{
-    BoxError, Cancelled, ErrorGroup, Node, TaskError, TaskGroup, TaskHandle, Timeout,
-    TASK_GROUP_MESSAGE,
+    BoxError, Cancelled, ErrorGroup, Node, Scope, ScopedHandle, TaskError, TaskGroup, TaskHandle,
+    Timeout, TASK_GROUP_MESSAGE,
 };
 use tokio::time::{sleep, sleep_until, Instant};
 
@@ -107,6 +108,8 @@ struct TaskSpec {
     at: u64,
     /// When the body cancels this task through its handle (if the body still runs).
     cancel_at: Option<u64>,
+    /// Spawned by the body as a scoped task (`spawn_scoped`) rather than a tokio task.
+    scoped: bool,
     kind: Kind,
 }
 
@@ -154,6 +157,7 @@ fn spawned_task() -> impl Strategy<Value = TaskSpec> {
         id: 0,
         at,
         cancel_at: None,
+        scoped: false,
         kind,
     })
 }
@@ -170,11 +174,17 @@ fn task_strategy(depth: u32) -> BoxedStrategy<TaskSpec> {
     } else {
         prop_oneof![10 => simple_kind(), 2 => spawn].boxed()
     };
-    (tens(5), option::weighted(0.2, tens(5)), kind)
-        .prop_map(|(at, cancel_at, kind)| TaskSpec {
+    (
+        tens(5),
+        option::weighted(0.2, tens(5)),
+        prop::bool::weighted(0.4),
+        kind,
+    )
+        .prop_map(|(at, cancel_at, scoped, kind)| TaskSpec {
             id: 0,
             at,
             cancel_at,
+            scoped,
             kind,
         })
         .boxed()
@@ -414,7 +424,29 @@ struct GroupRecord {
 }
 
 /// A task handle kept for the checks: (group id, unit id, handle).
-type KeptHandle = (u32, u32, Arc<TaskHandle<u32>>);
+type KeptHandle = (u32, u32, Arc<AnyHandle>);
+
+/// The handle of a spawned or of a scoped task.
+enum AnyHandle {
+    Task(TaskHandle<u32>),
+    Scoped(ScopedHandle<u32>),
+}
+
+impl AnyHandle {
+    fn cancel(&self) {
+        match self {
+            AnyHandle::Task(handle) => handle.cancel(),
+            AnyHandle::Scoped(handle) => handle.cancel(),
+        }
+    }
+
+    fn result(&self) -> Result<u32, TaskError> {
+        match self {
+            AnyHandle::Task(handle) => handle.result(),
+            AnyHandle::Scoped(handle) => handle.result(),
+        }
+    }
+}
 
 struct RecordInner {
     t0: Instant,
@@ -469,7 +501,7 @@ impl Record {
         assert!(previous.is_none(), "unit {unit} ended twice");
     }
 
-    fn handle(&self, group: u32, unit: u32, handle: TaskHandle<u32>) {
+    fn handle(&self, group: u32, unit: u32, handle: AnyHandle) {
         lock(&self.0.handles).push((group, unit, Arc::new(handle)));
     }
 
@@ -564,7 +596,7 @@ fn run_group(spec: GroupSpec, record: Record) -> GroupFuture {
         }
         record.group_started(id);
         let body_record = record.clone();
-        let run = builder.run(move |tg: TaskGroup| body(spec, body_record, tg));
+        let run = builder.run(move |tg| body(spec, body_record, tg));
         let outcome = AssertUnwindSafe(run).catch_unwind().await;
         record.group_ended(
             id,
@@ -578,7 +610,10 @@ fn run_group(spec: GroupSpec, record: Record) -> GroupFuture {
     })
 }
 
-fn body(spec: GroupSpec, record: Record, tg: TaskGroup) -> UnitFuture {
+/// The body's future: it holds the group's scope, to spawn scoped tasks.
+type BodyFuture<'env> = Pin<Box<dyn Future<Output = Result<u32, BoxError>> + Send + 'env>>;
+
+fn body(spec: GroupSpec, record: Record, tg: Scope<'_>) -> BodyFuture<'_> {
     let guard = record.guard(spec.id);
     Box::pin(async move {
         let _guard = guard;
@@ -590,8 +625,13 @@ fn body(spec: GroupSpec, record: Record, tg: TaskGroup) -> UnitFuture {
             if let Some(at) = task_spec.cancel_at {
                 cancels.push((at, task_spec.id));
             }
-            let id = task_spec.id;
-            let handle = tg.spawn(task(task_spec, record.clone(), group, tg.clone()));
+            let (id, scoped) = (task_spec.id, task_spec.scoped);
+            let future = task(task_spec, record.clone(), group, tg.clone());
+            let handle = if scoped {
+                AnyHandle::Scoped(tg.spawn_scoped(future))
+            } else {
+                AnyHandle::Task(tg.spawn(future))
+            };
             record.handle(group, id, handle);
         }
         cancels.sort_unstable();
@@ -658,7 +698,7 @@ fn task(spec: TaskSpec, record: Record, group: u32, tg: TaskGroup) -> UnitFuture
                 for child in children {
                     let id = child.id;
                     let handle = tg.spawn(task(child, record.clone(), group, tg.clone()));
-                    record.handle(group, id, handle);
+                    record.handle(group, id, AnyHandle::Task(handle));
                 }
                 finish(&record, unit, End::Succeed)
             }

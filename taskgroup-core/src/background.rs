@@ -7,8 +7,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crate::origin::TaskName;
 use crate::shared::Shared;
-use crate::task::{TaskName, TaskOutput};
+use crate::task::TaskOutput;
 use crate::{SpawnError, TaskGroup, TaskHandle};
 
 impl TaskGroup {
@@ -65,14 +66,14 @@ impl TaskGroup {
     #[track_caller]
     pub fn spawn_background_named<F>(
         &self,
-        name: impl Into<String>,
+        name: impl Into<Arc<str>>,
         future: F,
     ) -> TaskHandle<<F::Output as TaskOutput>::Ok>
     where
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
-        let name = Some(Arc::new(name.into()));
+        let name: Option<TaskName> = Some(name.into());
         self.spawn_background_with(name, future, Location::caller())
     }
 

@@ -1,16 +1,29 @@
 //! [`Builder`]: a task group's settings.
 
+use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::{BoxError, ErrorGroup, TaskGroup};
+use crate::run::Run;
+use crate::{BoxError, LocalScope, Scope};
 
-/// Settings for a [`TaskGroup`]: name, timeout or deadline, concurrency limit,
-/// grace period and supervision. Made by [`TaskGroup::builder`].
+/// The mode of a [`Builder`] whose group's scoped tasks must be `Send` (the
+/// default): its future is `Send` when they are.
+#[derive(Debug)]
+pub enum Threaded {}
+
+/// The mode of a [`Builder`] made by [`local`](Builder::local): scoped tasks
+/// need not be `Send`, and neither is the group's future.
+#[derive(Debug)]
+pub enum Local {}
+
+/// Settings for a [`TaskGroup`](crate::TaskGroup): name, timeout or deadline, concurrency limit,
+/// grace period and supervision. Made by [`TaskGroup::builder`](crate::TaskGroup::builder).
 ///
 /// # Examples
 ///
@@ -31,9 +44,15 @@ use crate::{BoxError, ErrorGroup, TaskGroup};
 /// assert!(result.unwrap_err().contains::<Timeout>());
 /// # }
 /// ```
-#[derive(Debug, Clone, Default)]
 #[must_use = "a builder does nothing until `run`"]
-pub struct Builder {
+pub struct Builder<M = Threaded> {
+    pub(crate) settings: Settings,
+    mode: PhantomData<fn() -> M>,
+}
+
+/// What a builder collects, whatever its mode.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Settings {
     pub(crate) name: Option<Arc<str>>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) deadline: Option<Instant>,
@@ -44,10 +63,34 @@ pub struct Builder {
     pub(crate) cancel_on: Option<tokio_util::sync::CancellationToken>,
 }
 
-impl Builder {
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            settings: Settings::default(),
+            mode: PhantomData,
+        }
+    }
+}
+
+impl<M> Clone for Builder<M> {
+    fn clone(&self) -> Self {
+        Builder {
+            settings: self.settings.clone(),
+            mode: PhantomData,
+        }
+    }
+}
+
+impl<M> fmt::Debug for Builder<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.settings, f)
+    }
+}
+
+impl<M> Builder<M> {
     /// Names the group (shown in tracing spans and `Debug`).
     pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
-        self.name = Some(name.into());
+        self.settings.name = Some(name.into());
         self
     }
 
@@ -55,7 +98,7 @@ impl Builder {
     /// [`Timeout`](crate::Timeout) leaf. The clock starts at the first poll.
     /// With a deadline too, the earlier of the two applies.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.settings.timeout = Some(timeout);
         self
     }
 
@@ -64,7 +107,7 @@ impl Builder {
     /// (as Python's `asyncio.timeout_at`); a group that finishes without ever
     /// waiting is not timed out.
     pub fn deadline(mut self, deadline: Instant) -> Self {
-        self.deadline = Some(deadline);
+        self.settings.deadline = Some(deadline);
         self
     }
 
@@ -72,29 +115,36 @@ impl Builder {
     /// order. `limit(0)` makes `run` fail with
     /// [`ConfigError::ZeroLimit`](crate::ConfigError) without running the body.
     pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
+        self.settings.limit = Some(limit);
         self
     }
 
     /// On cancellation, gives the body and tasks `grace` to finish on their own
-    /// after [`TaskGroup::cancelled`] fires, before they are dropped. Errors they
+    /// after [`TaskGroup::cancelled`](crate::TaskGroup::cancelled) fires, before they are dropped. Errors they
     /// return meanwhile are collected ("errors beat cancellation").
     pub fn grace(mut self, grace: Duration) -> Self {
-        self.grace = Some(grace);
+        self.settings.grace = Some(grace);
         self
     }
 
     /// Supervision: a failing task (or body) does not cancel the others; every
     /// error is still collected. Timeouts, `cancel()` and panics still cancel.
     pub fn supervise(mut self) -> Self {
-        self.supervise = true;
+        self.settings.supervise = true;
         self
     }
+}
 
+impl Builder {
     /// Runs `body` with a new group and waits for it and every task.
     ///
     /// The body is polled by the returned future itself, so it may borrow local
     /// variables. It fails by returning `Err`; its error comes last in the group.
+    ///
+    /// The body receives a [`Scope`]: it spawns tokio tasks (`spawn`) and
+    /// scoped tasks (`spawn_scoped`), which may borrow too. The returned future
+    /// is `Send` when the body's future and the scoped tasks are; its type,
+    /// [`Run`], can be named and stored.
     ///
     /// # Errors
     ///
@@ -114,13 +164,75 @@ impl Builder {
     ///
     /// Not cancel safe: dropping the future aborts the body and every task (each
     /// stops at its next `.await`; blocking tasks that started run to the end).
-    /// Rust has no async drop, so the drop cannot wait for them.
+    /// Rust has no async drop, so the drop cannot wait for them. Scoped tasks
+    /// are dropped with the future, at once.
     #[track_caller]
-    pub fn run<F, T, E>(self, body: F) -> impl Future<Output = Result<T, ErrorGroup>>
+    pub fn run<'env, F, Fut, T, E>(self, body: F) -> Run<F, Fut, T, Scope<'env>>
     where
-        F: AsyncFnOnce(TaskGroup) -> Result<T, E>,
+        F: FnOnce(Scope<'env>) -> Fut,
+        Fut: Future<Output = Result<T, E>> + 'env,
         E: Into<BoxError> + 'static,
     {
-        crate::run::run(self, body, Location::caller())
+        Run::new(self.settings, body, Location::caller())
+    }
+
+    /// A local group: its scoped tasks need not be `Send`, and so its future
+    /// is not `Send` either (run it on a current-thread runtime, in a
+    /// `LocalSet` or a `spawn_local` task). Spawned tasks are tokio tasks and
+    /// still need `Send`.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use taskgroup_core::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let counter = Rc::new(std::cell::Cell::new(0));
+    /// TaskGroup::builder()
+    ///     .local()
+    ///     .run(async |tg| {
+    ///         for _ in 0..3 {
+    ///             let counter = Rc::clone(&counter);
+    ///             tg.spawn_scoped(async move { counter.set(counter.get() + 1) });
+    ///         }
+    ///         Ok::<_, std::fmt::Error>(())
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(counter.get(), 3);
+    /// # }
+    /// ```
+    pub fn local(self) -> Builder<Local> {
+        Builder {
+            settings: self.settings,
+            mode: PhantomData,
+        }
+    }
+}
+
+impl Builder<Local> {
+    /// Runs `body` with a new local group and waits for it and every task; as
+    /// [`Builder::run`], but the body receives a [`LocalScope`], whose scoped
+    /// tasks need not be `Send`.
+    ///
+    /// # Errors
+    ///
+    /// Every error the body and the tasks returned, as one group.
+    ///
+    /// # Panics
+    ///
+    /// A panic in the body or a task resumes here once everything stopped.
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: dropping the future drops the body and every scoped
+    /// task, and aborts the spawned ones.
+    #[track_caller]
+    pub fn run<'env, F, Fut, T, E>(self, body: F) -> Run<F, Fut, T, LocalScope<'env>>
+    where
+        F: FnOnce(LocalScope<'env>) -> Fut,
+        Fut: Future<Output = Result<T, E>> + 'env,
+        E: Into<BoxError> + 'static,
+    {
+        Run::new(self.settings, body, Location::caller())
     }
 }

@@ -7,7 +7,7 @@ use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures::stream::{FuturesUnordered, Stream};
+use futures_util::stream::{FuturesUnordered, Stream};
 
 use crate::task::TaskOutput;
 use crate::{TaskError, TaskGroup, TaskHandle, TaskId};
@@ -74,7 +74,7 @@ impl<T: Send + 'static> Completions<T> {
 
     /// Spawns `future` named `name` (as [`TaskGroup::spawn_named`]) and adds it.
     #[track_caller]
-    pub fn spawn_named<F>(&mut self, name: impl Into<String>, future: F) -> TaskId
+    pub fn spawn_named<F>(&mut self, name: impl Into<std::sync::Arc<str>>, future: F) -> TaskId
     where
         F: Future + Send + 'static,
         F::Output: TaskOutput<Ok = T>,

@@ -8,7 +8,8 @@ use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::any_error::box_error;
-use crate::leaf::Slot;
+use crate::leaf::Position;
+use crate::shape::Shape;
 use crate::{AnyError, BoxError, ErrorGroup, Leaf, Node};
 
 /// What an except* arm raises with `?`: a new error, or (through
@@ -90,93 +91,6 @@ impl fmt::Display for UnsettledArm {
 
 impl Error for UnsettledArm {}
 
-/// The tree of the original error with its leaves taken out, as a flat list of
-/// steps in depth-first order: flat, so that walking, rebuilding and dropping it
-/// never recurse, however deep the tree. Leaves are numbered in the same order, so
-/// the n-th `Leaf` step is slot n of `pending`.
-struct Shape {
-    steps: Vec<Step>,
-    /// The message and notes of each group, indexed by [`Step::Open`].
-    groups: Vec<(Cow<'static, str>, Vec<String>)>,
-}
-
-#[derive(Clone, Copy)]
-enum Step {
-    Leaf,
-    /// A group starts; its children follow, up to the matching `Close`.
-    Open(usize),
-    Close,
-}
-
-impl Shape {
-    /// Moves the leaves of `group` into `leaves` and keeps the rest as a shape.
-    fn take_apart(group: ErrorGroup, leaves: &mut Vec<Option<Leaf<AnyError>>>) -> Shape {
-        let mut shape = Shape {
-            steps: Vec::new(),
-            groups: Vec::new(),
-        };
-        let mut stack = vec![shape.open(group)];
-        while let Some(children) = stack.last_mut() {
-            match children.next() {
-                Some(Node::Leaf(leaf)) => {
-                    leaves.push(Some(leaf));
-                    shape.steps.push(Step::Leaf);
-                }
-                Some(Node::Group(nested)) => {
-                    let children = shape.open(nested);
-                    stack.push(children);
-                }
-                None => {
-                    stack.pop();
-                    shape.steps.push(Step::Close);
-                }
-            }
-        }
-        shape
-    }
-
-    fn open(&mut self, group: ErrorGroup) -> std::vec::IntoIter<Node> {
-        let (message, notes, children) = group.into_parts();
-        self.steps.push(Step::Open(self.groups.len()));
-        self.groups.push((message, notes));
-        children.into_iter()
-    }
-
-    /// Rebuilds the part of the tree whose leaves `pick` hands out, pruning empty
-    /// branches and keeping singletons, messages and notes (PEP 654 `split`);
-    /// `None` if `pick` hands out nothing.
-    fn project<U>(&self, mut pick: impl FnMut(usize) -> Option<Leaf<U>>) -> Option<ErrorGroup<U>> {
-        // The children kept so far of each open group, innermost last.
-        let mut stack: Vec<(usize, Vec<Node<U>>)> = Vec::new();
-        let mut slot = 0;
-        for step in &self.steps {
-            match *step {
-                Step::Leaf => {
-                    let picked = pick(slot);
-                    slot += 1;
-                    if let (Some(leaf), Some((_, kept))) = (picked, stack.last_mut()) {
-                        kept.push(Node::Leaf(leaf));
-                    }
-                }
-                Step::Open(group) => stack.push((group, Vec::new())),
-                Step::Close => {
-                    let (group, kept) = stack.pop()?;
-                    let group = (!kept.is_empty()).then(|| {
-                        let (message, notes) = &self.groups[group];
-                        ErrorGroup::from_children(message.clone(), notes.clone(), kept)
-                    });
-                    match stack.last_mut() {
-                        Some((_, parent)) => parent.extend(group.map(Node::Group)),
-                        // The root closes last.
-                        None => return group,
-                    }
-                }
-            }
-        }
-        None
-    }
-}
-
 /// An except* dispatch (PEP 654): hands the leaves of one error to arms in source
 /// order, each leaf to the first arm whose type matches it, each arm at most once
 /// with one subgroup holding all its matches; then combines what the arms raised
@@ -184,8 +98,8 @@ impl Shape {
 ///
 /// Arms can be written two ways:
 ///
-/// * chained closures, [`arm`](Self::arm), [`arm_by`](Self::arm_by) and
-///   [`arm_all`](Self::arm_all), each run at once, so they can mutate the same local
+/// * chained closures, [`arm`](Self::arm), [`arm_if`](Self::arm_if),
+///   [`arm_by`](Self::arm_by) and [`arm_all`](Self::arm_all), each run at once, so they can mutate the same local
 ///   state one after another;
 /// * inline, `if let Some(eg) = d.take::<T>() { …; d.settle(outcome) }`, which
 ///   can also `.await` (this is what the macros generate).
@@ -284,23 +198,61 @@ impl<V> ExceptStar<V> {
     /// Taking opens an arm: report its outcome with [`settle`](Self::settle)
     /// before the next `take`, or an [`UnsettledArm`] error is raised in its place.
     pub fn take<T: Error + Send + Sync + 'static>(&mut self) -> Option<ErrorGroup<T>> {
-        let id = self.id;
-        self.take_where(|slot, entry| {
-            let leaf = entry.take()?;
-            match leaf.try_map(AnyError::downcast::<T>) {
-                Ok(mut leaf) => {
-                    leaf.slot = Some(Slot {
-                        dispatch: id,
-                        index: slot as u32,
-                    });
-                    Some(leaf)
-                }
-                Err(leaf) => {
-                    *entry = Some(leaf);
-                    None
-                }
-            }
-        })
+        self.take_if(|_: &T| true)
+    }
+
+    /// Takes every pending leaf of type `T` for which `pred` is true, as a typed
+    /// group with the original nesting, or `None` if there is none: an arm that
+    /// matches some variants of an error enum (`except* JobError::Parse(..) as eg`
+    /// in the macros, `|e| matches!(e, JobError::Parse(..))` here). The leaves
+    /// it leaves go on to later arms and the rest.
+    ///
+    /// `pred` runs on every pending leaf of type `T` before any is taken, so a
+    /// panicking predicate leaves the dispatch as it was. Taking opens an arm,
+    /// as [`take`](Self::take) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::fmt;
+    /// use taskgroup_core::{ErrorGroup, ExceptStar};
+    ///
+    /// #[derive(Debug)]
+    /// enum JobError { Parse(u32), Timeout }
+    /// impl fmt::Display for JobError {
+    ///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    ///         write!(f, "{self:?}")
+    ///     }
+    /// }
+    /// impl std::error::Error for JobError {}
+    ///
+    /// let eg = ErrorGroup::from_errors("jobs", [JobError::Parse(1), JobError::Timeout])?;
+    /// let mut dispatch = ExceptStar::new(Err::<(), _>(eg));
+    /// if let Some(eg) = dispatch.take_if(|e| matches!(e, JobError::Parse(..))) {
+    ///     assert_eq!(eg.len(), 1);
+    ///     dispatch.settle(Ok(()));
+    /// }
+    /// // the timeout was not handled: it escapes in its original group
+    /// let rest = dispatch.finish().unwrap_err();
+    /// let timeout = rest.iter().next().and_then(|e| e.downcast_ref::<JobError>());
+    /// assert!(matches!(timeout, Some(JobError::Timeout)));
+    /// # Ok::<(), taskgroup_core::EmptyGroupError>(())
+    /// ```
+    pub fn take_if<T: Error + Send + Sync + 'static>(
+        &mut self,
+        mut pred: impl FnMut(&T) -> bool,
+    ) -> Option<ErrorGroup<T>> {
+        let wanted: Vec<bool> = self
+            .pending
+            .iter()
+            .map(|entry| {
+                let error = entry
+                    .as_ref()
+                    .and_then(|leaf| leaf.error().downcast_ref::<T>());
+                error.is_some_and(&mut pred)
+            })
+            .collect();
+        self.take_wanted(&wanted, |leaf| leaf.try_map(AnyError::downcast::<T>))
     }
 
     /// Takes every pending leaf for which `pred` is true, as an untyped group
@@ -309,41 +261,50 @@ impl<V> ExceptStar<V> {
     /// `pred` runs on every pending leaf before any is taken, so a panicking
     /// predicate leaves the dispatch as it was.
     pub fn take_by(&mut self, mut pred: impl FnMut(&AnyError) -> bool) -> Option<ErrorGroup> {
-        let mask: Vec<bool> = self
+        let wanted: Vec<bool> = self
             .pending
             .iter()
             .map(|entry| entry.as_ref().is_some_and(|leaf| pred(leaf.error())))
             .collect();
-        self.take_untyped(|slot| mask[slot])
+        self.take_wanted(&wanted, Ok)
     }
 
     /// Takes every pending leaf (the catch-all, `except* _`).
     pub fn take_all(&mut self) -> Option<ErrorGroup> {
-        self.take_untyped(|_| true)
+        let wanted = vec![true; self.pending.len()];
+        self.take_wanted(&wanted, Ok)
     }
 
-    fn take_untyped(&mut self, mut wanted: impl FnMut(usize) -> bool) -> Option<ErrorGroup> {
-        let id = self.id;
-        self.take_where(|slot, entry| {
-            if !wanted(slot) {
-                return None;
-            }
-            let mut leaf = entry.take()?;
-            leaf.slot = Some(Slot {
-                dispatch: id,
-                index: slot as u32,
-            });
-            Some(leaf)
-        })
-    }
-
-    fn take_where<U>(
+    /// The one way leaves are taken: the pending leaf at each dispatch position
+    /// that is `wanted`, converted (a leaf that does not convert stays pending),
+    /// marked with its position for a re-raise, in the original nesting.
+    fn take_wanted<U>(
         &mut self,
-        mut take: impl FnMut(usize, &mut Option<Leaf<AnyError>>) -> Option<Leaf<U>>,
+        wanted: &[bool],
+        mut convert: impl FnMut(Leaf<AnyError>) -> Result<Leaf<U>, Leaf<AnyError>>,
     ) -> Option<ErrorGroup<U>> {
+        let id = self.id;
         let shape = self.shape.as_ref()?;
         let pending = &mut self.pending;
-        let taken = shape.project(|slot| take(slot, &mut pending[slot]))?;
+        let taken = shape.project(|position| {
+            let entry = &mut pending[position];
+            if !wanted[position] {
+                return None;
+            }
+            match convert(entry.take()?) {
+                Ok(mut leaf) => {
+                    leaf.position = Some(Position {
+                        dispatch: id,
+                        index: position as u32,
+                    });
+                    Some(leaf)
+                }
+                Err(leaf) => {
+                    *entry = Some(leaf);
+                    None
+                }
+            }
+        })?;
         // Only an arm that received errors is open: one that matched nothing never runs.
         self.close_unsettled_arm();
         self.open_arm = Some(taken.len());
@@ -376,14 +337,15 @@ impl<V> ExceptStar<V> {
         }
     }
 
-    /// Puts re-raised leaves back in their slots; leaves that did not come from
-    /// this dispatch are raised as a new group instead.
+    /// Puts re-raised leaves back at their dispatch positions; leaves that did not
+    /// come from this dispatch are raised as a new group instead.
     fn put_back(&mut self, group: ErrorGroup) {
         let id = self.id;
-        let slots = self.pending.len();
+        let positions = self.pending.len();
         let is_mine = |leaf: &Leaf<AnyError>| {
-            leaf.slot
-                .is_some_and(|slot| slot.dispatch == id && (slot.index as usize) < slots)
+            leaf.position.is_some_and(|position| {
+                position.dispatch == id && (position.index as usize) < positions
+            })
         };
         // A plain re-raise gives back only leaves of this dispatch: skip the split.
         let (mine, foreign) = if group.leaves().all(is_mine) {
@@ -393,11 +355,11 @@ impl<V> ExceptStar<V> {
         };
         if let Some(mine) = mine {
             if self.reraised.is_empty() {
-                self.reraised.resize_with(slots, || None);
+                self.reraised.resize_with(positions, || None);
             }
             for leaf in mine.into_leaves() {
-                if let Some(slot) = leaf.slot {
-                    self.reraised[slot.index as usize] = Some(leaf);
+                if let Some(position) = leaf.position {
+                    self.reraised[position.index as usize] = Some(leaf);
                 }
             }
         }
@@ -414,6 +376,22 @@ impl<V> ExceptStar<V> {
         F: FnOnce(ErrorGroup<T>) -> Result<V, Raise>,
     {
         if let Some(group) = self.take::<T>() {
+            let outcome = handler(group);
+            self.settle(outcome);
+        }
+        self
+    }
+
+    /// Runs `handler` with the pending leaves of type `T` for which `pred` is true
+    /// (see [`take_if`](Self::take_if)), if there are any.
+    #[must_use = "the dispatch comes back for the next arm and `finish`, which says what escapes"]
+    pub fn arm_if<T, P, F>(mut self, pred: P, handler: F) -> Self
+    where
+        T: Error + Send + Sync + 'static,
+        P: FnMut(&T) -> bool,
+        F: FnOnce(ErrorGroup<T>) -> Result<V, Raise>,
+    {
+        if let Some(group) = self.take_if(pred) {
             let outcome = handler(group);
             self.settle(outcome);
         }
@@ -460,10 +438,10 @@ impl<V> ExceptStar<V> {
         let pending = &mut self.pending;
         let reraised = &mut self.reraised;
         let rest = self.shape.as_ref().and_then(|shape| {
-            shape.project(|slot| {
-                pending[slot]
+            shape.project(|position| {
+                pending[position]
                     .take()
-                    .or_else(|| reraised.get_mut(slot).and_then(Option::take))
+                    .or_else(|| reraised.get_mut(position).and_then(Option::take))
             })
         });
         let mut raised = std::mem::take(&mut self.raised);

@@ -5,12 +5,12 @@ use std::future::Future;
 use std::panic::Location;
 use std::sync::Arc;
 
+use crate::origin::TaskName;
 use crate::shared::Shared;
 use crate::task::{
-    limited_blocking, limited_task, run_task, Admission, BlockingTask, Identity, TaskGuard,
-    TaskName, TaskOutput,
+    limited_blocking, limited_task, run_task, Admission, BlockingTask, TaskGuard, TaskOutput,
 };
-use crate::{BoxError, Builder, ErrorGroup, SpawnError, SpawnRefused, TaskHandle, TaskId};
+use crate::{BoxError, Builder, Run, Scope, SpawnError, SpawnRefused, TaskHandle, TaskId};
 
 /// A group of tasks that finish together (Python's `asyncio.TaskGroup`).
 ///
@@ -75,10 +75,14 @@ impl TaskGroup {
     /// # Cancel safety
     ///
     /// Not cancel safe: dropping the future aborts the body and every task.
+    ///
+    /// The body receives a [`Scope`], which derefs to a `TaskGroup` and also
+    /// spawns scoped tasks that borrow ([`Scope::spawn_scoped`]).
     #[track_caller]
-    pub fn run<F, T, E>(body: F) -> impl Future<Output = Result<T, ErrorGroup>>
+    pub fn run<'env, F, Fut, T, E>(body: F) -> Run<F, Fut, T, Scope<'env>>
     where
-        F: AsyncFnOnce(TaskGroup) -> Result<T, E>,
+        F: FnOnce(Scope<'env>) -> Fut,
+        Fut: Future<Output = Result<T, E>> + 'env,
         E: Into<BoxError> + 'static,
     {
         Builder::default().run(body)
@@ -103,17 +107,39 @@ impl TaskGroup {
 
     /// Spawns `future` as a task named `name`; the name shows in its handle, in
     /// the origin of its error, and in tracing spans.
+    ///
+    /// The name is one shared allocation (an `Arc<str>`, the type
+    /// [`Builder::name`] takes too): a `&str` or `String` is copied into one once,
+    /// and an `Arc<str>` given for many tasks is shared by all of them.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use taskgroup_core::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let shared: Arc<str> = Arc::from("worker");
+    /// let names = TaskGroup::run(async |tg| {
+    ///     let a = tg.spawn_named("fetch", async {});
+    ///     let b = tg.spawn_named(format!("fetch-{}", 2), async {});
+    ///     let c = tg.spawn_named(Arc::clone(&shared), async {});
+    ///     Ok::<_, std::fmt::Error>([a, b, c].map(|h| h.name().map(str::to_owned)))
+    /// })
+    /// .await
+    /// .unwrap();
+    /// assert_eq!(names, [Some("fetch".into()), Some("fetch-2".into()), Some("worker".into())]);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn spawn_named<F>(
         &self,
-        name: impl Into<String>,
+        name: impl Into<Arc<str>>,
         future: F,
     ) -> TaskHandle<<F::Output as TaskOutput>::Ok>
     where
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
-        self.spawn_with(Some(Arc::new(name.into())), future, Location::caller())
+        self.spawn_with(Some(name.into()), future, Location::caller())
             .unwrap_or_else(|refused| TaskHandle::refused(refused.reason))
     }
 
@@ -175,7 +201,7 @@ impl TaskGroup {
         let span = tracing::info_span!(
             "task",
             group = self.name(),
-            task = name.as_deref().map(String::as_str),
+            task = name.as_deref(),
             id = id.as_u64()
         );
         tracing::Instrument::instrument(task, span)
@@ -197,7 +223,46 @@ impl TaskGroup {
         F: FnOnce() -> R + Send + 'static,
         R: TaskOutput,
     {
-        let Some((guard, id)) = self.enter(None, Location::caller()) else {
+        self.spawn_blocking_with(None, f, Location::caller())
+    }
+
+    /// [`spawn_blocking`](Self::spawn_blocking) for a task named `name`, as
+    /// [`spawn_named`](Self::spawn_named) names an async one.
+    ///
+    /// ```
+    /// use taskgroup_core::TaskGroup;
+    ///
+    /// # #[tokio::main] async fn main() {
+    /// let sum = TaskGroup::run(async |tg| {
+    ///     let handle = tg.spawn_blocking_named("checksum", || Ok::<_, std::fmt::Error>(1 + 2));
+    ///     assert_eq!(handle.name(), Some("checksum"));
+    ///     handle.await.map_err(|_| std::fmt::Error)
+    /// })
+    /// .await
+    /// .unwrap();
+    /// assert_eq!(sum, 3);
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking_named<F, R>(&self, name: impl Into<Arc<str>>, f: F) -> TaskHandle<R::Ok>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: TaskOutput,
+    {
+        self.spawn_blocking_with(Some(name.into()), f, Location::caller())
+    }
+
+    fn spawn_blocking_with<F, R>(
+        &self,
+        name: Option<TaskName>,
+        f: F,
+        location: &'static Location<'static>,
+    ) -> TaskHandle<R::Ok>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: TaskOutput,
+    {
+        let Some((guard, id)) = self.enter(name.clone(), location) else {
             return TaskHandle::refused(self.refusal());
         };
         let key = guard.key;
@@ -210,10 +275,10 @@ impl TaskGroup {
             None => shared.runtime.spawn_blocking(move || task.run(None)),
         };
         shared.register(key, join.abort_handle());
-        TaskHandle::spawned(join, id, None)
+        TaskHandle::spawned(join, id, name)
     }
 
-    /// Counts a new task in and reserves its registry slot, which keeps who the
+    /// Counts a new task in and reserves its registry entry, which keeps who the
     /// task is.
     fn enter(
         &self,
@@ -224,10 +289,9 @@ impl TaskGroup {
             return None;
         }
         let id = TaskId::next();
-        let identity = Identity { id, name, location };
         let guard = TaskGuard {
             shared: Arc::clone(&self.shared),
-            key: self.shared.reserve(identity),
+            key: self.shared.reserve(id, name, location),
         };
         Some((guard, id))
     }
@@ -261,12 +325,12 @@ impl TaskGroup {
     ///
     /// Cancel safe: it only waits.
     pub async fn cancelled(&self) {
-        self.shared.cancelling.fired().await;
+        self.shared.cancellation.fired().await;
     }
 
     /// Whether the group has started cancelling.
     pub fn is_cancelled(&self) -> bool {
-        self.shared.cancelling.is_fired()
+        self.shared.cancellation.is_fired()
     }
 
     /// Whether the group refuses new tasks (cancelling or finished).

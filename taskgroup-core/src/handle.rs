@@ -6,10 +6,10 @@ use std::pin::Pin;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
-use futures::FutureExt;
+use futures_util::FutureExt;
 use tokio::task::{JoinError, JoinHandle};
 
-use crate::task::TaskName;
+use crate::origin::TaskName;
 use crate::{SpawnRefused, TaskId};
 
 /// Why a [`TaskHandle`] has no value to give.
@@ -190,6 +190,8 @@ fn from_join<T>(joined: Result<TaskResult<T>, JoinError>) -> TaskResult<T> {
 pub struct TaskHandle<T> {
     state: Mutex<State<T>>,
     id: TaskId,
+    /// Tokio's id of the task; `None` for a task the group refused.
+    tokio_id: Option<tokio::task::Id>,
     name: Option<TaskName>,
 }
 
@@ -200,6 +202,7 @@ impl<T> TaskHandle<T> {
         name: Option<TaskName>,
     ) -> Self {
         TaskHandle {
+            tokio_id: Some(join.id()),
             state: Mutex::new(State::Running(join)),
             id,
             name,
@@ -210,6 +213,7 @@ impl<T> TaskHandle<T> {
         TaskHandle {
             state: Mutex::new(State::Done(Err(TaskError::NotSpawned(reason)))),
             id: TaskId::next(),
+            tokio_id: None,
             name: None,
         }
     }
@@ -221,7 +225,7 @@ impl<T> TaskHandle<T> {
     /// Moves a finished task's outcome from tokio into the handle, if tokio has
     /// stored it; never waits. (Once `run` has returned normally, every task's
     /// outcome is stored: `run` waits for that.)
-    fn settle(&self, state: &mut State<T>) {
+    fn fetch_outcome(&self, state: &mut State<T>) {
         let Some((join, here)) = state.join() else {
             return;
         };
@@ -256,7 +260,7 @@ impl<T> TaskHandle<T> {
     /// says why any task was cancelled.
     pub fn is_cancelled_here(&self) -> bool {
         let mut state = self.state();
-        self.settle(&mut state);
+        self.fetch_outcome(&mut state);
         matches!(*state, State::CancelledHere)
     }
 
@@ -274,7 +278,7 @@ impl<T> TaskHandle<T> {
     /// runs it).
     pub fn is_cancelled(&self) -> bool {
         let mut state = self.state();
-        self.settle(&mut state);
+        self.fetch_outcome(&mut state);
         matches!(
             *state,
             State::Done(Err(TaskError::Cancelled)) | State::CancelledHere
@@ -286,9 +290,35 @@ impl<T> TaskHandle<T> {
         self.id
     }
 
-    /// The name given with [`spawn_named`](crate::TaskGroup::spawn_named).
+    /// Tokio's id of the task ([`tokio::task::Id`]), to match it with tokio's
+    /// own diagnostics (`tokio::task::id()` inside the task, tokio-console).
+    /// `None` for a task the group refused, which never became a tokio task;
+    /// [`id`](Self::id) exists for every handle. (A `spawn_blocking` task in a
+    /// group with a limit first waits for its turn as an async task: this is
+    /// that task's id.)
+    ///
+    /// ```
+    /// use taskgroup_core::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// TaskGroup::run(async |tg| {
+    ///     let handle = tg.spawn(async { Ok::<_, std::fmt::Error>(tokio::task::id()) });
+    ///     let id = handle.tokio_id();
+    ///     assert_eq!(Some(handle.await.unwrap()), id);
+    ///     Ok::<_, std::fmt::Error>(())
+    /// })
+    /// .await
+    /// .unwrap();
+    /// # }
+    /// ```
+    pub fn tokio_id(&self) -> Option<tokio::task::Id> {
+        self.tokio_id
+    }
+
+    /// The name given with [`spawn_named`](crate::TaskGroup::spawn_named) or
+    /// [`spawn_blocking_named`](crate::TaskGroup::spawn_blocking_named).
     pub fn name(&self) -> Option<&str> {
-        self.name.as_deref().map(String::as_str)
+        self.name.as_deref()
     }
 
     /// Takes the value of a finished task, without waiting (Python's `task.result()`).
@@ -303,7 +333,7 @@ impl<T> TaskHandle<T> {
     /// no value, or [`TaskError::AlreadyTaken`] once the value was taken.
     pub fn result(&self) -> Result<T, TaskError> {
         let mut state = self.state();
-        self.settle(&mut state);
+        self.fetch_outcome(&mut state);
         take(&mut state)
     }
 }

@@ -4,12 +4,13 @@ use std::num::NonZeroU32;
 
 use crate::Origin;
 
-/// Marks a leaf that an except* dispatch handed to an arm, so that a re-raise can put it
-/// back where it was in the original tree (a bare re-raise merges back into one copy of
-/// the original shape). Identity, not equality: errors need not be `Eq`, and two equal
-/// errors are still two leaves. Eight bytes, as every leaf carries one.
+/// Where a leaf was in an except* dispatch (its dispatch position): marks a leaf that a
+/// dispatch handed to an arm, so that a re-raise can put it back where it was in the
+/// original tree (a bare re-raise merges back into one copy of the original shape).
+/// Identity, not equality: errors need not be `Eq`, and two equal errors are still two
+/// leaves. Eight bytes, as every leaf carries one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Slot {
+pub(crate) struct Position {
     /// The dispatch's id; ids wrap after 2^32 dispatches, far beyond a leaf's life
     /// inside one arm.
     pub(crate) dispatch: NonZeroU32,
@@ -39,7 +40,7 @@ struct Meta {
 pub struct Leaf<E> {
     error: E,
     meta: Option<Box<Meta>>,
-    pub(crate) slot: Option<Slot>,
+    pub(crate) position: Option<Position>,
 }
 
 impl<E> Leaf<E> {
@@ -48,7 +49,7 @@ impl<E> Leaf<E> {
         Leaf {
             error,
             meta: None,
-            slot: None,
+            position: None,
         }
     }
 
@@ -94,17 +95,53 @@ impl<E> Leaf<E> {
         Leaf {
             error: f(self.error),
             meta: self.meta,
-            slot: self.slot,
+            position: self.position,
         }
     }
 
     /// Converts the error if `f` accepts it, or gives the leaf back unchanged.
     pub(crate) fn try_map<U>(self, f: impl FnOnce(E) -> Result<U, E>) -> Result<Leaf<U>, Leaf<E>> {
-        let Leaf { error, meta, slot } = self;
+        let Leaf {
+            error,
+            meta,
+            position,
+        } = self;
         match f(error) {
-            Ok(error) => Ok(Leaf { error, meta, slot }),
-            Err(error) => Err(Leaf { error, meta, slot }),
+            Ok(error) => Ok(Leaf {
+                error,
+                meta,
+                position,
+            }),
+            Err(error) => Err(Leaf {
+                error,
+                meta,
+                position,
+            }),
         }
+    }
+}
+
+/// A new leaf with a copy of the error, the same notes and the same origin.
+///
+/// It is a new leaf to an except* dispatch too: re-raising a clone of what an arm
+/// received nests it as a new error, it does not merge back into the original's
+/// place (only the leaves themselves do).
+///
+/// # Examples
+///
+/// ```
+/// use taskgroup_core::Leaf;
+///
+/// let mut leaf = Leaf::new(404);
+/// leaf.add_note("GET /missing");
+/// let copy = leaf.clone();
+/// assert_eq!((copy.error(), copy.notes()), (&404, leaf.notes()));
+/// ```
+impl<E: Clone> Clone for Leaf<E> {
+    fn clone(&self) -> Self {
+        let mut leaf = Leaf::new(self.error.clone());
+        leaf.meta.clone_from(&self.meta);
+        leaf
     }
 }
 

@@ -6,7 +6,11 @@
 
 #![forbid(unsafe_code)]
 
+#[doc(hidden)]
+#[path = "macro_support.rs"]
+pub mod __macro_support;
 mod any_error;
+mod auto_traits;
 mod background;
 mod backpressure;
 mod builder;
@@ -14,6 +18,8 @@ mod cancel_reason;
 mod completions;
 mod dispatch;
 mod display;
+mod enclosing;
+mod entries;
 mod error_group;
 mod errors;
 mod group;
@@ -23,8 +29,15 @@ mod live;
 mod nested;
 mod origin;
 mod registry;
+mod report;
 mod reschedule;
 mod run;
+mod scope;
+mod scoped;
+mod scoped_handle;
+mod scoped_set;
+mod scoped_task;
+mod shape;
 mod shared;
 #[cfg(feature = "tokio-util")]
 mod shutdown;
@@ -39,16 +52,21 @@ mod timeout;
 mod model_check;
 
 pub use any_error::{AnyError, BoxError};
-pub use builder::Builder;
+pub use builder::{Builder, Local, Threaded};
 pub use cancel_reason::CancelReason;
 pub use completions::Completions;
 pub use dispatch::{ExceptStar, Raise, UnsettledArm};
-pub use error_group::{EmptyGroupError, ErrorGroup, Iter, Leaves, Node, TASK_GROUP_MESSAGE};
+pub use error_group::{
+    EmptyGroupError, ErrorGroup, IntoIter, Iter, Leaves, Node, TASK_GROUP_MESSAGE,
+};
 pub use errors::{Cancelled, ConfigError, SpawnError, SpawnRefused};
 pub use group::{Spawner, TaskGroup};
 pub use handle::{FailureSummary, TaskError, TaskHandle};
 pub use leaf::Leaf;
 pub use origin::{Origin, TaskId};
+pub use run::Run;
+pub use scope::{LocalScope, Scope};
+pub use scoped_handle::ScopedHandle;
 pub use start::{Ready, StartError};
 pub use task::TaskOutput;
 pub use timeout::Timeout;

@@ -1,20 +1,35 @@
 //! [`LiveCount`]: how many units of a group are running, and whether it still
 //! takes new ones.
 //!
-//! The lifecycle of a group, as its shared state sees it:
+//! The lifecycle of a group, as its shared state (`Shared`) sees it; each
+//! arrow is named after the method that takes it:
 //!
 //! ```text
-//!  open ──cancel()──► cancelling ──grace over / no grace──► stopped
-//!   │                     │                                   │
-//!   │   count reaches 0   │   count reaches 0                 │ count reaches 0
-//!   └─────────────────────┴────────────────► finished ◄───────┘
+//!            cancel()                      stop()
+//!  open ───────────────► cancelling ──────────────────► stopped
+//!   │   sets CLOSED,        │  (at once without a grace    │
+//!   │   fires the           │   period, or when the grace  │
+//!   │   cancellation        │   timer of `run` ends)       │
+//!   │   signal              │                              │
+//!   │                       │                              │
+//!   │ abort() = cancel() + stop() at once (a panic, `run` dropped)
+//!   ├──────────────────────────────────────────────────────►
+//!   │                       │                              │
+//!   │   count reaches 0     │   count reaches 0            │ count reaches 0
+//!   └───────────────────────┴───────────► finished ◄───────┘
+//!        try_finish(): sets CLOSED if the count is 0; then every outcome
+//!        stored, and `mark_finished` sets the `finished` flag
 //! ```
 //!
 //! - *open*: spawns are counted in.
-//! - *cancelling* ([`close`](LiveCount::close), the cancellation signal fired):
-//!   spawns are refused, tasks see `tg.cancelled()` and have the grace period.
-//! - *stopped* (the registry's flag): every task is aborted, the body dropped.
-//! - *finished*: nothing runs; `run` returns once every outcome is stored.
+//! - *cancelling* ([`close`](LiveCount::close) sets `CLOSED`, and the group's
+//!   cancellation signal fires): spawns are refused, tasks see
+//!   `tg.cancelled()` and have the grace period.
+//! - *stopped* (the registry's `stopped` flag): every task is aborted, the
+//!   body dropped.
+//! - *finished* (the `finished` flag): nothing runs; `run` returns once every
+//!   outcome is stored, and later spawns are refused as finished rather than
+//!   shutting down.
 //!
 //! "Closed" (spawns refused) covers the last three. It lives in the top bit of
 //! the same atomic as the count, so a spawn and the group's decision to finish
@@ -69,6 +84,17 @@ impl LiveCount {
         Err(Refused { last: self.leave() })
     }
 
+    /// Counts a unit in even if the group is closed (a nested group's
+    /// remaining tasks, adopted while this group is still running).
+    pub(crate) fn enter(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Whether no unit runs.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.load(Ordering::Acquire) & !CLOSED == 0
+    }
+
     /// Counts an ordinary unit out; `true` when it was the last ordinary one
     /// (wake the group: it is finished, or its background tasks must stop).
     pub(crate) fn leave(&self) -> bool {
@@ -118,6 +144,12 @@ impl LiveCount {
                     .0
                     .compare_exchange(0, CLOSED, Ordering::AcqRel, Ordering::Acquire)
                     .is_ok())
+    }
+
+    /// How many units are counted in (the body too, while it runs).
+    pub(crate) fn running(&self) -> usize {
+        let now = self.0.load(Ordering::Relaxed);
+        ((now & ORDINARY) + ((now & BACKGROUNDS) >> 32)) as usize
     }
 
     /// Refuses new units from now on.

@@ -28,11 +28,19 @@ impl fmt::Display for TaskId {
     }
 }
 
+/// A task's name: one allocation, made at spawn and shared (never copied) by
+/// its handle, its group's registry and the origin of each error it returns.
+pub(crate) type TaskName = Arc<str>;
+
 /// What produced an error leaf: a task (with its name and id) or a group's body,
 /// and the source location of the `spawn` or `run` call.
+///
+/// This is also who a task is while it runs: its group's registry keeps these
+/// parts (the name aside, since few tasks have one) and puts them together only
+/// when the task fails.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
-    task: Option<(TaskId, Option<Arc<str>>)>,
+    task: Option<(TaskId, Option<TaskName>)>,
     location: &'static Location<'static>,
 }
 

@@ -80,7 +80,7 @@ impl TaskGroup {
     /// ambient deadline they read when they started. Once the group is
     /// cancelling (its deadline expired, or anything else), it has no effect.
     pub fn reschedule(&self, deadline: Option<Instant>) {
-        if self.shared.cancelling.is_fired() {
+        if self.shared.cancellation.is_fired() {
             return;
         }
         let deadline = deadline.and_then(|d| clamp_far_future(d, Instant::now()));

@@ -1,61 +1,233 @@
-//! The `run` future: polls the body, watches the deadline and the grace period,
-//! and joins every task.
+//! The `run` future, [`Run`]: polls the body and the scoped tasks, watches the
+//! deadline and the grace period, and joins every task.
 
 use std::borrow::Cow;
-use std::future::{poll_fn, Future};
+use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, Location};
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures::FutureExt;
+use futures_util::future::CatchUnwind;
+use futures_util::FutureExt;
 use tokio::time::{sleep, sleep_until, Instant, Sleep};
 
 use crate::any_error::box_error;
+use crate::builder::Settings;
+use crate::enclosing::{enclosing, with_enclosing};
+use crate::scope::BodyScope;
+use crate::scoped::Incoming;
+use crate::scoped_set::ScopedSet;
 use crate::shared::{Config, Payload, Shared};
 use crate::summary::display;
 use crate::timeout::{ambient, clamp_far_future, deadline_after, earliest, with_ambient, Ambient};
 use crate::{
-    AnyError, BoxError, Builder, CancelReason, Cancelled, ConfigError, ErrorGroup, Leaf, Node,
-    Origin, TaskGroup, Timeout,
+    AnyError, BoxError, CancelReason, Cancelled, ConfigError, ErrorGroup, Leaf, Node, Origin,
+    TaskGroup, Timeout,
 };
 
-pub(crate) async fn run<F, T, E>(
-    builder: Builder,
-    body: F,
-    location: &'static Location<'static>,
-) -> Result<T, ErrorGroup>
+pin_project_lite::pin_project! {
+    /// The future of a running group, from [`TaskGroup::run`] or
+    /// [`Builder::run`](crate::Builder::run): it polls the body and the scoped
+    /// tasks itself (so they may borrow), and completes once they and every
+    /// spawned task are finished.
+    ///
+    /// It is `Send` when the body's future and the scoped tasks are (always
+    /// for a [`Scope`](crate::Scope)'s, never required for a
+    /// [`LocalScope`](crate::LocalScope)'s).
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: dropping it drops the body and the scoped tasks at
+    /// once and aborts the spawned tasks (each stops at its next `.await`;
+    /// blocking tasks that started run to the end). Rust has no async drop, so
+    /// the drop cannot wait for them.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Run<F, Fut, T, S>
+    where
+        S: BodyScope,
+    {
+        // The settings and the body's closure until the first poll, which
+        // starts the group (the clock of a timeout starts then).
+        start: Option<(Settings, F)>,
+        location: &'static Location<'static>,
+        #[pin]
+        body: Body<CatchUnwind<AssertUnwindSafe<Fut>>, T>,
+        group: Option<Group<S::Task>>,
+        scope: PhantomData<fn(S) -> S>,
+    }
+
+    impl<F, Fut, T, S> PinnedDrop for Run<F, Fut, T, S>
+    where
+        S: BodyScope,
+    {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let Some(group) = this.group.as_mut() {
+                // Dropped before it finished: stop everything now. The body and
+                // the scoped tasks go at once; spawned tasks are aborted, and
+                // an enclosing group dropping this one waits for them.
+                let shared = &group.shared;
+                if let Some(enclosing) = enclosing() {
+                    shared.hand_over(enclosing);
+                }
+                shared.abort();
+                shared.mark_finished();
+                with_enclosing(shared, || {
+                    this.body.stop(shared);
+                    group.scoped.clear();
+                });
+            }
+        }
+    }
+}
+
+/// What a started group holds besides its body.
+struct Group<B> {
+    shared: Arc<Shared>,
+    timers: Timers,
+    origin: Origin,
+    scoped: ScopedSet<B>,
+}
+
+impl<F, Fut, T, E, S> Run<F, Fut, T, S>
 where
-    F: AsyncFnOnce(TaskGroup) -> Result<T, E>,
+    S: BodyScope,
+    F: FnOnce(S) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
     E: Into<BoxError> + 'static,
 {
-    let origin = Origin::body(location);
-    let (shared, mut timers) = start(builder, &origin)?;
-    let abort_on_drop = AbortOnDrop(Some(Arc::clone(&shared)));
-    let future = body(TaskGroup {
-        shared: Arc::clone(&shared),
-    });
-    let mut body = pin!(Body {
-        future: Some(AssertUnwindSafe(future).catch_unwind()),
-        value: None,
-        error: None,
-    });
+    pub(crate) fn new(settings: Settings, body: F, location: &'static Location<'static>) -> Self {
+        Run {
+            start: Some((settings, body)),
+            location,
+            body: Body {
+                future: None,
+                value: None,
+                error: None,
+            },
+            group: None,
+            scope: PhantomData,
+        }
+    }
+}
 
-    poll_fn(|cx| {
+impl<F, Fut, T, E, S> Future for Run<F, Fut, T, S>
+where
+    S: BodyScope,
+    F: FnOnce(S) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: Into<BoxError> + 'static,
+{
+    type Output = Result<T, ErrorGroup>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if let Some((settings, body)) = this.start.take() {
+            let origin = Origin::body(this.location);
+            let (shared, timers) = match start(settings, &origin) {
+                Ok(started) => started,
+                Err(errors) => return Poll::Ready(Err(errors)),
+            };
+            let incoming = Incoming::new();
+            let scope = S::new(
+                TaskGroup {
+                    shared: Arc::clone(&shared),
+                },
+                Arc::clone(&incoming),
+            );
+            // Calling the closure runs user code (a plain closure may do work
+            // before it returns its future): a panic there is the body's.
+            match std::panic::catch_unwind(AssertUnwindSafe(|| body(scope))) {
+                Ok(future) => this
+                    .body
+                    .as_mut()
+                    .project()
+                    .future
+                    .set(Some(AssertUnwindSafe(future).catch_unwind())),
+                Err(payload) => {
+                    shared.panicked(payload);
+                    shared.leave();
+                }
+            }
+            *this.group = Some(Group {
+                shared,
+                timers,
+                origin,
+                scoped: ScopedSet::new(incoming),
+            });
+        }
+        let Some(group) = this.group.as_mut() else {
+            panic!("a task group's `run` future polled after it completed");
+        };
+        if !group.advance(this.body.as_mut(), cx) {
+            return Poll::Pending;
+        }
+        let group = this.group.take().expect("the group is running");
+        group.shared.mark_finished();
+        let body = this.body.project();
+        let errors = group.shared.take_errors(body.error.take());
+        if let Some(payload) = group.shared.take_panic() {
+            report_beside_panic(errors);
+            std::panic::resume_unwind(payload);
+        }
+        Poll::Ready(match (errors, body.value.take()) {
+            (Some(errors), _) => Err(errors),
+            (None, Some(value)) => Ok(value),
+            (None, None) => Err(single(Cancelled, group.origin)),
+        })
+    }
+}
+
+impl<B: Future<Output = ()> + Unpin> Group<B> {
+    /// One round: the body, then the scoped tasks, then the timers; `true` once
+    /// nothing runs and every outcome is stored.
+    fn advance<Fut, T, E>(&mut self, mut body: Pin<&mut Body<Fut, T>>, cx: &mut Context<'_>) -> bool
+    where
+        Fut: Future<Output = Result<Result<T, E>, Payload>>,
+        E: Into<BoxError> + 'static,
+    {
+        let shared = &*self.shared;
         shared.waker.register(cx.waker());
-        body.as_mut().poll(&shared, cx, &origin);
+        self.scoped.begin();
+        // Stopped (maybe from another thread) since the last round, or during
+        // this one: the body and scoped tasks go now. A group one of them was
+        // running hands its remaining tasks to this one (see `enclosing.rs`).
+        let stop = |body: Pin<&mut Body<Fut, T>>, scoped: &mut ScopedSet<B>| {
+            with_enclosing(&self.shared, || {
+                body.stop(shared);
+                scoped.clear();
+            });
+        };
+        if shared.is_stopped() {
+            stop(body.as_mut(), &mut self.scoped);
+        } else {
+            with_ambient(&shared.ambient, || {
+                body.as_mut().advance(shared, cx, &self.origin);
+                self.scoped.advance(shared, cx);
+            });
+            if shared.is_stopped() {
+                stop(body.as_mut(), &mut self.scoped);
+            }
+        }
         // Nothing left running: the group is done even if its deadline has passed
         // meanwhile, as Python's timeout only fires at a suspension point.
         if !shared.try_finish() {
             if let Some(deadline) = shared.schedule.take_change() {
-                timers.reschedule(deadline);
+                self.timers.reschedule(deadline);
             }
-            timers.poll_deadline(&shared, cx, &origin);
-            if timers.poll_grace(&shared, cx) {
-                body.as_mut().stop(&shared);
+            self.timers.poll_deadline(shared, cx, &self.origin);
+            // The grace period ended, or the deadline stopped the group just
+            // now (without a grace period): the body and scoped tasks go.
+            if self.timers.poll_grace(shared, cx) || shared.is_stopped() {
+                with_enclosing(&self.shared, || {
+                    body.as_mut().stop(shared);
+                    self.scoped.clear();
+                });
             }
             if !shared.try_finish() {
-                return Poll::Pending;
+                return false;
             }
         }
         // Every task has counted itself out; a task that did so on another worker
@@ -63,31 +235,16 @@ where
         // (never block) until each is stored, so that every handle can give its
         // outcome as soon as `run` returns.
         if shared.outcomes_stored() {
-            Poll::Ready(())
+            true
         } else {
             cx.waker().wake_by_ref();
-            Poll::Pending
+            false
         }
-    })
-    .await;
-
-    abort_on_drop.disarm();
-    shared.mark_finished();
-    let body = body.project();
-    let errors = shared.take_errors(body.error.take());
-    if let Some(payload) = shared.take_panic() {
-        report_beside_panic(errors);
-        std::panic::resume_unwind(payload);
-    }
-    match (errors, body.value.take()) {
-        (Some(errors), _) => Err(errors),
-        (None, Some(value)) => Ok(value),
-        (None, None) => Err(single(Cancelled, origin)),
     }
 }
 
 /// Checks the settings and creates the group's state and timers.
-fn start(builder: Builder, origin: &Origin) -> Result<(Arc<Shared>, Timers), ErrorGroup> {
+fn start(builder: Settings, origin: &Origin) -> Result<(Arc<Shared>, Timers), ErrorGroup> {
     if builder.limit == Some(0) {
         return Err(single(ConfigError::ZeroLimit, origin.clone()));
     }
@@ -145,7 +302,8 @@ where
     E: Into<BoxError> + 'static,
 {
     /// Polls the body unless the group has stopped it, and records how it ended.
-    fn poll(self: Pin<&mut Self>, shared: &Shared, cx: &mut Context<'_>, origin: &Origin) {
+    /// (Not `Future::poll`: the body's outcome goes into the group, not out.)
+    fn advance(self: Pin<&mut Self>, shared: &Shared, cx: &mut Context<'_>, origin: &Origin) {
         let mut this = self.project();
         let Some(future) = this.future.as_mut().as_pin_mut() else {
             return;
@@ -153,7 +311,7 @@ where
         let polled = if shared.is_stopped() {
             Poll::Ready(None) // stopped by the group: not an error
         } else {
-            with_ambient(&shared.ambient, || future.poll(cx)).map(Some)
+            future.poll(cx).map(Some)
         };
         let Poll::Ready(outcome) = polled else { return };
         drop_body(this.future, shared);
@@ -184,7 +342,9 @@ where
         }
         shared.leave();
     }
+}
 
+impl<B, T> Body<B, T> {
     /// Drops the body if it still runs (the group stopped after a grace period).
     fn stop(self: Pin<&mut Self>, shared: &Shared) {
         let mut future = self.project().future;
@@ -248,7 +408,7 @@ impl Timers {
     /// Once the group is cancelling, waits out the grace period, then stops the
     /// tasks; `true` when it stopped them now (the body must stop too).
     fn poll_grace(&mut self, shared: &Shared, cx: &mut Context<'_>) -> bool {
-        if !shared.cancelling.is_fired() || shared.is_stopped() {
+        if !shared.cancellation.is_fired() || shared.is_stopped() {
             return false;
         }
         let Some(period) = shared.grace_period() else {
@@ -260,25 +420,6 @@ impl Timers {
         }
         shared.stop();
         true
-    }
-}
-
-/// Stops the tasks if the `run` future is dropped before it finished.
-struct AbortOnDrop(Option<Arc<Shared>>);
-
-impl AbortOnDrop {
-    /// The group finished: nothing to stop (and it was not cancelled).
-    fn disarm(mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        if let Some(shared) = &self.0 {
-            shared.abort();
-            shared.mark_finished();
-        }
     }
 }
 
@@ -298,8 +439,8 @@ fn single(error: impl Into<AnyError>, origin: Origin) -> ErrorGroup {
 /// replace the payload about to resume.
 fn report_beside_panic(errors: Option<ErrorGroup>) {
     let Some(errors) = errors else { return };
-    let errors =
-        std::panic::catch_unwind(AssertUnwindSafe(|| errors.to_string())).unwrap_or_else(|_| {
+    let errors = std::panic::catch_unwind(AssertUnwindSafe(|| format!("{errors:#}")))
+        .unwrap_or_else(|_| {
             // One error's `Display` panicked: print each on its own instead.
             let each: Vec<String> = errors.iter().map(display).collect();
             each.join("\n")

@@ -1,28 +1,45 @@
 //! [`Shared`]: the state one task group shares between its `run` future, its
 //! handles and its tasks.
+//!
+//! Its lifecycle is drawn in `live.rs` (the module docs of [`LiveCount`]):
+//! *open*, then *cancelling* ([`Shared::cancel`]: the `CLOSED` bit of the live
+//! count is set, so spawns are refused, and the [`cancellation`] signal
+//! fires), then *stopped* ([`Shared::stop`], right away without a grace
+//! period: the registry's `stopped` flag is set and every task aborted), and
+//! *finished* (the `finished` flag, once nothing runs and every outcome is
+//! stored). [`Shared::abort`] is cancel and stop at once (a panic, or the
+//! `run` future dropped).
+//!
+//! [`cancellation`]: Shared::cancellation
 
 use std::any::Any;
 use std::borrow::Cow;
+use std::panic::Location;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use futures::task::AtomicWaker;
+use futures_util::task::AtomicWaker;
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 
 use crate::cancel_reason::{cancelled_note, ReasonSlot};
+use crate::enclosing::Handover;
 use crate::live::LiveCount;
 use crate::nested::{self, GroupKey, Nested};
+use crate::origin::TaskName;
 use crate::registry::{TaskKey, Tasks};
 use crate::reschedule::Schedule;
 use crate::signal::Signal;
 use crate::sync::{lock, AtomicBool, AtomicUsize, Mutex, Ordering};
-use crate::task::{Identity, TaskInfo, TaskName};
 use crate::timeout::{Ambient, Context};
-use crate::{CancelReason, ErrorGroup, Node, TASK_GROUP_MESSAGE};
+use crate::{CancelReason, ErrorGroup, Node, Origin, TaskId, TASK_GROUP_MESSAGE};
 
 /// A panic payload, as `catch_unwind` gives it.
 pub(crate) type Payload = Box<dyn Any + Send + 'static>;
+
+/// What the registry keeps of every task's [`Origin`] besides its name (kept
+/// aside: few tasks have one): its id and where it was spawned.
+type Spawned = (TaskId, &'static Location<'static>);
 
 pub(crate) struct Shared {
     pub(crate) name: Option<Arc<str>>,
@@ -30,11 +47,12 @@ pub(crate) struct Shared {
     live: LiveCount,
     /// Wakes the `run` future: when the count reaches zero, and on cancellation.
     pub(crate) waker: AtomicWaker,
-    /// Fires first on cancellation: what `TaskGroup::cancelled` waits for.
-    pub(crate) cancelling: Signal,
-    /// Abort handles of the running tasks, to stop them, and whether they were;
-    /// with each task's identity, read when it fails.
-    tasks: Tasks<AbortHandle, TaskInfo, TaskName>,
+    /// The cooperative cancellation signal: fires first on cancellation, and
+    /// is what `TaskGroup::cancelled` waits for.
+    pub(crate) cancellation: Signal,
+    /// Abort handles of the running tasks, to stop them, and whether they were
+    /// (the `stopped` flag); with who each task is, read when it fails.
+    tasks: Tasks<AbortHandle, Spawned, TaskName>,
     pub(crate) grace: Option<Duration>,
     pub(crate) supervise: bool,
     pub(crate) limit: Option<Arc<Semaphore>>,
@@ -59,6 +77,8 @@ pub(crate) struct Shared {
     errors: Mutex<Vec<Node>>,
     panic: Mutex<Option<Payload>>,
     finished: AtomicBool,
+    /// Who waits for this group's tasks if its future is dropped mid-way.
+    handover: Handover,
 }
 
 pub(crate) struct Config {
@@ -85,7 +105,7 @@ impl Shared {
             name: config.name,
             live: LiveCount::new(), // the body
             waker: AtomicWaker::new(),
-            cancelling: Signal::default(),
+            cancellation: Signal::default(),
             tasks: Tasks::new(),
             grace: config.grace,
             supervise: config.supervise,
@@ -110,6 +130,7 @@ impl Shared {
             errors: Mutex::new(Vec::new()),
             panic: Mutex::new(None),
             finished: AtomicBool::new(false),
+            handover: Handover::default(),
         });
         if let Some(parent) = enclosing {
             let weak: Weak<dyn Nested> = Arc::downgrade(&shared) as Weak<Shared>;
@@ -129,6 +150,7 @@ impl Shared {
             Err(refused) => {
                 if refused.last {
                     self.waker.wake();
+                    self.handover.release();
                 }
                 false
             }
@@ -139,6 +161,24 @@ impl Shared {
     pub(crate) fn leave(&self) {
         if self.live.leave() {
             self.waker.wake();
+            self.handover.release();
+        }
+    }
+
+    /// Counts in the unit of a nested group's remaining tasks (see
+    /// [`Handover`]), even if the group is closed: it is stopping, and the
+    /// unit that drops the nested group keeps it from finishing meanwhile.
+    pub(crate) fn enter_adopted(&self) {
+        self.live.enter();
+    }
+
+    /// Hands what is still running over to `adopter`, which counts it as one
+    /// unit until the last of it is gone (a nested group dropped by it).
+    pub(crate) fn hand_over(&self, adopter: Arc<Shared>) {
+        self.handover.adopt(adopter);
+        // Everything may have ended before the handover was in place.
+        if self.live.is_empty() {
+            self.handover.release();
         }
     }
 
@@ -149,7 +189,7 @@ impl Shared {
         if self.live.try_finish() {
             return true;
         }
-        if self.live.only_background_left() && !self.cancelling.is_fired() {
+        if self.live.only_background_left() && !self.cancellation.is_fired() {
             self.cancel(CancelReason::WorkDone);
         }
         false
@@ -175,7 +215,7 @@ impl Shared {
         }
         self.live.close();
         self.give_reason(reason);
-        self.cancelling.fire();
+        self.cancellation.fire();
         self.close_queue();
         if self.grace.is_none() && own {
             self.stop();
@@ -199,7 +239,7 @@ impl Shared {
     fn abort_for(&self, reason: CancelReason) {
         self.live.close();
         self.give_reason(reason);
-        self.cancelling.fire();
+        self.cancellation.fire();
         self.close_queue();
         self.stop();
         self.waker.wake();
@@ -264,46 +304,40 @@ impl Shared {
         self.tasks.is_stopped()
     }
 
-    /// Reserves a registry slot for a task about to be spawned.
-    pub(crate) fn reserve(&self, identity: Identity) -> TaskKey {
-        let info = TaskInfo {
-            id: identity.id,
-            location: identity.location,
-        };
-        self.tasks.reserve(info, identity.name)
+    /// Reserves a registry entry for a task about to be spawned.
+    pub(crate) fn reserve(
+        &self,
+        id: TaskId,
+        name: Option<TaskName>,
+        location: &'static Location<'static>,
+    ) -> TaskKey {
+        self.tasks
+            .reserve((id, location), name, self.live.running())
     }
 
-    /// Who the task with `key` is, for the origin of its error.
-    pub(crate) fn identity(&self, key: TaskKey) -> Option<Identity> {
-        let (info, name) = self.tasks.info(key)?;
-        Some(Identity {
-            id: info.id,
-            name,
-            location: info.location,
-        })
+    /// Who the task with `key` is, as the origin of its error (its name shared,
+    /// not copied).
+    pub(crate) fn origin(&self, key: TaskKey) -> Option<Origin> {
+        let ((id, location), name) = self.tasks.info(key)?;
+        Some(Origin::task(id, name, location))
     }
 
-    /// Fills a task's slot once it is spawned (see [`Tasks::register`]).
+    /// Fills a task's entry once it is spawned (see [`Tasks::register`]).
     pub(crate) fn register(&self, key: TaskKey, task: AbortHandle) {
         self.tasks.register(key, task);
     }
 
-    /// Frees a task's slot as it ends.
-    pub(crate) fn deregister(&self, key: TaskKey) {
-        self.tasks.deregister(key);
-    }
-
-    /// Collects the error of the task with `key`; the first one cancels the
-    /// group unless it supervises.
-    pub(crate) fn fail(&self, node: Node, key: TaskKey) {
+    /// Collects the error of a task (from `origin`); the first one cancels
+    /// the group unless it supervises.
+    pub(crate) fn fail(&self, node: Node, origin: Option<&Origin>) {
         self.push(node);
         if !self.supervise {
-            let reason = match self.identity(key) {
-                Some(identity) => CancelReason::TaskFailed {
-                    id: identity.id,
-                    name: identity.name.map(|name| Arc::from(name.as_str())),
+            let reason = match origin.and_then(|o| Some((o.task_id()?, o.task_name()))) {
+                Some((id, name)) => CancelReason::TaskFailed {
+                    id,
+                    name: name.map(Arc::from),
                 },
-                None => CancelReason::Panicked, // not reached: a running task has its entry
+                None => CancelReason::BodyFailed, // not reached: a task's origin names it
             };
             self.cancel(reason);
         }

@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use crate::nested::Nested;
 use crate::{Builder, CancelReason};
 
-impl Builder {
+impl<M> Builder<M> {
     /// Cancels the group when `token` is cancelled, as if from inside: the
     /// cooperative signal, the grace period, then the stop;
     /// [`cancel_reason`](crate::TaskGroup::cancel_reason) says
@@ -41,7 +41,7 @@ impl Builder {
     /// # }
     /// ```
     pub fn cancel_on(mut self, token: CancellationToken) -> Self {
-        self.cancel_on = Some(token);
+        self.settings.cancel_on = Some(token);
         self
     }
 }
@@ -62,7 +62,7 @@ pub(crate) fn watch<G: Nested + 'static>(
     tokio::spawn(async move {
         let cancelled = outside.cancelled();
         let finished = done.cancelled();
-        futures::future::select(std::pin::pin!(cancelled), std::pin::pin!(finished)).await;
+        futures_util::future::select(std::pin::pin!(cancelled), std::pin::pin!(finished)).await;
         if outside.is_cancelled() && !done.is_cancelled() {
             if let Some(group) = weak.upgrade() {
                 group.cancel_from_outside(CancelReason::Shutdown);

@@ -2,7 +2,7 @@
 //! spawned task runs in, and the guard that counts it out of its group.
 
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, Location};
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -10,12 +10,13 @@ use std::task::{Context, Poll};
 use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 
 use crate::any_error::box_error;
+use crate::enclosing::with_enclosing;
 use crate::handle::TaskResult;
 use crate::registry::TaskKey;
 use crate::shared::{Payload, Shared};
 use crate::summary::summary;
 use crate::timeout::with_ambient;
-use crate::{BoxError, Node, Origin, TaskError, TaskId};
+use crate::{BoxError, Node, TaskError};
 
 /// What a task may return: `Result<T, E>` with any error `E` that converts into
 /// `Box<dyn Error + Send + Sync>` (so `anyhow::Error` too), or `()` for a task
@@ -79,31 +80,11 @@ impl TaskOutput for Never {
     }
 }
 
-/// A task's name, kept by its handle and its group's registry. `Arc<String>`
-/// rather than `Arc<str>`: a thin pointer, one word less in every handle.
-pub(crate) type TaskName = Arc<String>;
-
-/// What the registry keeps for every task: its id and spawn location.
-#[derive(Clone, Copy)]
-pub(crate) struct TaskInfo {
-    pub(crate) id: TaskId,
-    pub(crate) location: &'static Location<'static>,
-}
-
-/// Who a task is, for the origin of its error. Kept in the group's registry
-/// rather than in the task: read only when the task fails, and every word in a
-/// task's own allocation counts (tokio sizes it in steps of 128 bytes).
-#[derive(Clone)]
-pub(crate) struct Identity {
-    pub(crate) id: TaskId,
-    pub(crate) name: Option<TaskName>,
-    pub(crate) location: &'static Location<'static>,
-}
-
 /// Counts a task out of its group when it ends in any way, including an abort
 /// that drops it. It drops after the user's future (see [`RunTask`]), so the
 /// group finishes only after every task's future is gone and its outcome is on
-/// its way to its handle.
+/// its way to its handle. It takes no lock: the task's registry entry (`key`,
+/// read if the task fails) stays until the group sweeps it.
 pub(crate) struct TaskGuard {
     pub(crate) shared: Arc<Shared>,
     pub(crate) key: TaskKey,
@@ -111,7 +92,6 @@ pub(crate) struct TaskGuard {
 
 impl Drop for TaskGuard {
     fn drop(&mut self) {
-        self.shared.deregister(self.key);
         self.shared.leave();
     }
 }
@@ -127,20 +107,15 @@ impl TaskGuard {
         match outcome {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => {
-                let node = match (Node::error(error), self.shared.identity(self.key)) {
-                    (Node::Leaf(leaf), Some(identity)) => {
-                        Node::Leaf(leaf.with_origin(Origin::task(
-                            identity.id,
-                            identity.name.map(|name| Arc::from(name.as_str())),
-                            identity.location,
-                        )))
-                    }
+                let origin = self.shared.origin(self.key);
+                let node = match (Node::error(error), origin.clone()) {
+                    (Node::Leaf(leaf), Some(origin)) => Node::Leaf(leaf.with_origin(origin)),
                     (node, _) => node,
                 };
                 // A summary, not the error drawn in full: cheap for a deep group,
                 // and it cannot panic, so the error is always collected.
                 let message = summary(&node);
-                self.shared.fail(node, self.key);
+                self.shared.fail(node, origin.as_ref());
                 Err(TaskError::Failed(message.into()))
             }
             Err(payload) => {
@@ -189,7 +164,10 @@ pin_project_lite::pin_project! {
                     this.guard.shared.count_cancelled(); // aborted by its group
                 }
                 let mut future = this.future;
-                let _ = this.guard.drop_catching(|| future.set(None));
+                // A group the aborted future was running hands its own tasks
+                // to this task's group, which then waits for them.
+                let shared = &this.guard.shared;
+                let _ = this.guard.drop_catching(|| with_enclosing(shared, || future.set(None)));
             }
         }
     }
@@ -268,7 +246,7 @@ impl Admission {
     /// Waits for the turn; `None` if the group started cancelling meanwhile (it
     /// closes the semaphore then), so queued work never starts in a cancelling
     /// group.
-    fn poll_turn(&mut self, cx: &mut Context<'_>, shared: &Shared) -> Poll<Option<()>> {
+    pub(crate) fn poll_turn(&mut self, cx: &mut Context<'_>, shared: &Shared) -> Poll<Option<()>> {
         if let Admission::Queued(queued) = self {
             match std::task::ready!(queued.as_mut().poll(cx)) {
                 Ok(permit) => *self = Admission::Admitted(permit),
@@ -278,7 +256,7 @@ impl Admission {
         if let Admission::Closed = self {
             return Poll::Ready(None);
         }
-        Poll::Ready((!shared.cancelling.is_fired()).then_some(()))
+        Poll::Ready((!shared.cancellation.is_fired()).then_some(()))
     }
 }
 

@@ -2,14 +2,24 @@
 //! and `#[except_star]`. Use them through the `taskgroup` crate, whose docs
 //! describe them; generated code refers to `taskgroup::__private` only.
 //!
-//! One file per stage: `parse` (syn `Parse` impls into a typed AST),
-//! `valid` (cross-cutting checks), `visit` (finding and lowering the
-//! `#[except_star]` markers), `expand` (lowering). The entry points always
-//! return tokens: on a user error, the errors plus a best-effort expansion.
+//! The stages run one way, each in its own file (as thiserror's and
+//! serde_derive's): `ast` (the typed AST and the grammar) ← `parse`, `attr`,
+//! `from_match` (tokens and `syn` nodes into the AST) ← `valid` (read-only
+//! checks) and `repair` (the error path's rewrites) ← `expand` (lowering, which
+//! cannot fail) ← `visit` (drives the stages over a function body). Every stage
+//! records user errors in one `ctxt::Ctxt`; the entry points always return
+//! tokens: on a user error, the errors plus a best-effort expansion.
 #![forbid(unsafe_code)]
 
+mod ast;
+mod attr;
+mod ctxt;
+mod escapes;
 mod expand;
+mod from_match;
+mod marker;
 mod parse;
+mod repair;
 mod valid;
 mod visit;
 
@@ -23,14 +33,14 @@ use proc_macro::TokenStream;
 #[doc(hidden)]
 #[proc_macro]
 pub fn task_group_impl(input: TokenStream) -> TokenStream {
-    expand::task_group(input.into()).into()
+    visit::task_group(input.into()).into()
 }
 
 /// Turns the `#[except_star] match` expressions in a function into except*
 /// dispatch. See `taskgroup::except_star` for the full documentation.
 #[proc_macro_attribute]
 pub fn except_star(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::except_star(args.into(), item.into()).into()
+    visit::except_star(args.into(), item.into()).into()
 }
 
 #[cfg(test)]

@@ -7,15 +7,32 @@ use std::str::FromStr;
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use proptest::prelude::*;
 
-use crate::expand;
-use crate::parse::{display, AttrArgs, Catch, OptionKind, TaskGroupInput};
+use syn::parse::{ParseStream, Parser};
+
+use crate::ast::{display, AttrArgs, Catch, OptionKind, TaskGroupInput};
+use crate::ctxt::Ctxt;
+use crate::visit as expand;
 
 fn tokens(source: &str) -> TokenStream {
     TokenStream::from_str(source).expect("test input lexes")
 }
 
-fn parse_group(source: &str) -> TaskGroupInput {
-    syn::parse2::<TaskGroupInput>(tokens(source)).expect("the task_group! parser recovers")
+/// Parses and checks `task_group!` input; also says whether there were errors.
+fn parse_group(source: &str) -> (TaskGroupInput, bool) {
+    let cx = Ctxt::new();
+    let input = (|stream: ParseStream<'_>| Ok(crate::parse::task_group(stream, &cx)))
+        .parse2(tokens(source))
+        .expect("the task_group! parser recovers");
+    input.validate(&cx);
+    (input, cx.check().is_err())
+}
+
+fn parse_attr(source: &str) -> (AttrArgs, bool) {
+    let cx = Ctxt::new();
+    let args = (|stream: ParseStream<'_>| Ok(crate::attr::attr_args(stream, &cx)))
+        .parse2(tokens(source))
+        .expect("the attribute parser recovers");
+    (args, cx.check().is_err())
 }
 
 /// The identifiers in an expansion, to check which paths it uses.
@@ -37,11 +54,11 @@ fn has_compile_error(stream: &TokenStream) -> bool {
 
 #[test]
 fn parses_options_body_and_arms() {
-    let input = parse_group(
+    let (input, errors) = parse_group(
         "name = \"x\", timeout = d, supervise, |tg| tg.spawn(f()) \
          except* A as eg => 1, except* B | C => { 2 } except* _ as rest => 3",
     );
-    assert!(input.errors.is_empty_for_tests());
+    assert!(!errors);
     let kinds: Vec<_> = input.options.iter().map(|option| option.kind).collect();
     assert!(kinds == [OptionKind::Name, OptionKind::Timeout, OptionKind::Supervise]);
     assert!(input.body.is_some());
@@ -52,16 +69,16 @@ fn parses_options_body_and_arms() {
 
 #[test]
 fn recovers_after_a_bad_arm() {
-    let input = parse_group("|tg| 0 except* A as => 1, except* B => 2");
-    assert!(!input.errors.is_empty_for_tests());
+    let (input, errors) = parse_group("|tg| 0 except* A as => 1, except* B => 2");
+    assert!(errors);
     // the arm after the bad one still parses
     assert_eq!(input.arms.len(), 2);
 }
 
 #[test]
 fn statements_without_a_block_become_the_block() {
-    let input = parse_group("|tg| a(); b(); except* A => ()");
-    assert!(!input.errors.is_empty_for_tests());
+    let (input, errors) = parse_group("|tg| a(); b(); except* A => ()");
+    assert!(errors);
     assert!(matches!(
         input.body.map(|body| body.expr),
         Some(syn::Expr::Block(_))
@@ -112,12 +129,12 @@ fn except_star_expansion_defaults_to_the_facade() {
 
 #[test]
 fn attribute_arguments() {
-    let args = syn::parse2::<AttrArgs>(tokens("crate = \"a::b\"")).unwrap();
-    assert!(args.krate.is_some() && args.errors.is_empty_for_tests());
-    let args = syn::parse2::<AttrArgs>(tokens("crate = \"not a path\"")).unwrap();
-    assert!(args.krate.is_none() && !args.errors.is_empty_for_tests());
-    let args = syn::parse2::<AttrArgs>(tokens("krate = \"a\", crate")).unwrap();
-    assert!(!args.errors.is_empty_for_tests());
+    let (args, errors) = parse_attr("crate = \"a::b\"");
+    assert!(args.krate.is_some() && !errors);
+    let (args, errors) = parse_attr("crate = \"not a path\"");
+    assert!(args.krate.is_none() && errors);
+    let (_, errors) = parse_attr("krate = \"a\", crate");
+    assert!(errors);
 }
 
 #[test]
@@ -176,6 +193,53 @@ fn except_star_sync_arms_that_can_leave_early_get_their_own_closure() {
 }
 
 #[test]
+fn the_fast_path_reads_common_inputs_as_the_full_parser_does() {
+    for source in [
+        "timeout = Duration::from_secs(1), |tg| { let h = tg.spawn(work(1)); h.id(); 1 } \
+         except* ValueError as eg => eg.len()",
+        "name = \"n\", supervise, async move |_| 0 except* A | b::B => 1, except* _ as mut rest => { 2 }",
+        "|| f().await",
+        "|mut tg| g(&mut tg).await? except* io::Error => { 0 } except* C => f()?,",
+    ] {
+        let fast = crate::parse::fast::task_group(&tokens(source)).expect("the fast path reads it");
+        let (slow, errors) = parse_group(source);
+        assert!(!errors, "{source}");
+        let private = quote::quote!(__taskgroup);
+        assert_eq!(
+            crate::expand::task_group(&fast, &private).to_string(),
+            crate::expand::task_group(&slow, &private).to_string(),
+            "{source}"
+        );
+    }
+}
+
+#[test]
+fn the_fast_path_leaves_to_the_full_parser_what_it_must_check() {
+    for source in [
+        "|tg| loop { break 1 } except* A => 1",
+        "|tg| a(); b() except* A => 1",
+        "|tg: T| 0",
+        "|tg| 0 except* A if x => 1",
+        "|tg| 0 except* E::V(..) => 1",
+        "|tg| 0 except* (A, B) => 1",
+        "|tg| 0 except* A => 1 except* B => 2",
+        "|tg| 0 except* A => return",
+        "|tg| #[except_star] match x { Ok(v) => v, _ => 0 }",
+        "limit = 4 |tg| 0",
+        "timeout = d, timeout = d, |tg| 0",
+        "retries = 3, |tg| 0",
+        "|tg| except* A => 1",
+        "|tg| 0 except A => 1",
+        "|tg| 0 except* A => 1, 2",
+    ] {
+        assert!(
+            crate::parse::fast::task_group(&tokens(source)).is_none(),
+            "{source}"
+        );
+    }
+}
+
+#[test]
 fn display_writes_types_as_users_do() {
     let ty: syn::Type = syn::parse2(tokens("std :: io :: Error")).unwrap();
     assert_eq!(display(&ty), "std::io::Error");
@@ -183,12 +247,6 @@ fn display_writes_types_as_users_do() {
     assert_eq!(display(&ty), "Box<dyn Error+Send>");
     let ty: syn::Type = syn::parse2(tokens("(A, B)")).unwrap();
     assert_eq!(display(&ty), "(A, B)");
-}
-
-impl crate::valid::Errors {
-    fn is_empty_for_tests(&self) -> bool {
-        self.to_compile_errors().is_empty()
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -349,13 +407,11 @@ proptest! {
 
     #[test]
     fn task_group_never_panics_on_random_tokens(input in token_stream()) {
-        let _ = syn::parse2::<TaskGroupInput>(input.clone());
         let _ = expand::task_group(input);
     }
 
     #[test]
     fn except_star_never_panics_on_random_tokens(args in token_stream(), body in token_stream()) {
-        let _ = syn::parse2::<AttrArgs>(args.clone());
         let _ = expand::except_star(args, body.clone());
         // the same tokens as a function body, to reach the marker visitor
         let item: TokenStream = [

@@ -1,51 +1,115 @@
-//! The `VisitMut` that finds the inert `#[except_star]` markers in a function
-//! body (or a `task_group!` body or arm), strips them, and lowers each marked
-//! `match` in place.
+//! Driving the stages over a function body (or a `task_group!` input): parse,
+//! check, repair on the error path, lower the nested markers, expand.
 //!
-//! It does not recurse into nested items: a nested function is expanded by its
-//! own `#[except_star]`, and a marker in an item without one gets a clear error.
-//! Markers inside other macro calls cannot be seen as Rust syntax, so they get
-//! a clear error too, except inside `task_group!`, which lowers its own.
+//! The `VisitMut` here finds the inert `#[except_star]` markers, strips them,
+//! and lowers each marked `match` in place. It does not recurse into nested
+//! items: a nested function is expanded by its own `#[except_star]`, and a
+//! marker in an item without one gets a clear error. Markers inside other macro
+//! calls cannot be seen as Rust syntax, so they get a clear error too, except
+//! inside `task_group!`, which lowers its own.
 
-use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
-use quote::ToTokens;
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{quote, ToTokens};
+use syn::parse::{ParseStream, Parser};
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
-use syn::{Attribute, Block, Expr, ExprMatch, Meta};
+use syn::{Attribute, Block, Expr, ExprMatch, ItemFn, Meta};
 
+use crate::ctxt::Ctxt;
 use crate::expand::{self, Context};
-use crate::parse::{self, is_marker};
-use crate::valid::{self, Errors};
+use crate::marker::{attrs, attrs_mut, find_marker_in_tokens, is_marker, marker_at, take_markers};
+use crate::{attr, from_match, parse};
+
+/// `task_group_impl!`: parse, check, repair, lower the markers in the body and
+/// arms, expand; the errors found on the way come first.
+pub(crate) fn task_group(input: TokenStream) -> TokenStream {
+    let private = quote!(__taskgroup);
+    let cx = Ctxt::new();
+    let parsed = match parse::fast::task_group(&input) {
+        Some(input) => Ok(input),
+        None => (|stream: ParseStream<'_>| Ok(parse::task_group(stream, &cx))).parse2(input),
+    };
+    let expansion = match parsed {
+        Ok(mut input) => {
+            input.validate(&cx);
+            if cx.has_errors() {
+                input.repair();
+            }
+            if let Some(body) = &mut input.body {
+                lower_expr(&mut body.expr, &private, Context::Async, &cx);
+            }
+            for arm in &mut input.arms {
+                if let Some(body) = &mut arm.body {
+                    lower_expr(body, &private, Context::Async, &cx);
+                }
+            }
+            expand::task_group(&input, &private)
+        }
+        Err(error) => {
+            cx.syn_error(error);
+            TokenStream::new()
+        }
+    };
+    match cx.check() {
+        Ok(()) => expansion,
+        Err(error) => {
+            let errors = error.to_compile_error();
+            quote!({ #errors #expansion })
+        }
+    }
+}
+
+/// `#[except_star]`: lower every marked `match` in the function body.
+pub(crate) fn except_star(args: TokenStream, item: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    let krate = match (|stream: ParseStream<'_>| Ok(attr::attr_args(stream, &cx))).parse2(args) {
+        Ok(args) => args.krate,
+        Err(error) => {
+            cx.syn_error(error);
+            None
+        }
+    };
+    let private = match krate {
+        Some(path) => quote!(#path::__private),
+        None => quote!(::taskgroup::__private),
+    };
+    let output = match syn::parse2::<ItemFn>(item.clone()) {
+        Ok(mut function) => {
+            let context = Context::of_fn(&function.sig);
+            lower_block(&mut function.block, &private, context, &cx);
+            function.into_token_stream()
+        }
+        Err(_) => {
+            cx.error_at(
+                Span::call_site(),
+                "`#[except_star]` goes on a function with a body (sync or async, free or method)",
+            );
+            item
+        }
+    };
+    let errors = cx.check().err().map(|error| error.to_compile_error());
+    quote!(#errors #output)
+}
 
 /// Lowers every marked `match` in `block`.
 ///
 /// `private` is the path to the facade's `__private` module; `context` says
 /// whether the block runs in async context (an `async fn`).
-pub(crate) fn lower_block(
-    block: &mut Block,
-    private: &TokenStream,
-    context: Context,
-    errors: &mut Errors,
-) {
+fn lower_block(block: &mut Block, private: &TokenStream, context: Context, cx: &Ctxt) {
     Markers {
         private,
         context,
-        errors,
+        cx,
     }
     .visit_block_mut(block);
 }
 
 /// Lowers every marked `match` in `expr` (a `task_group!` body or arm).
-pub(crate) fn lower_expr(
-    expr: &mut Expr,
-    private: &TokenStream,
-    context: Context,
-    errors: &mut Errors,
-) {
+fn lower_expr(expr: &mut Expr, private: &TokenStream, context: Context, cx: &Ctxt) {
     Markers {
         private,
         context,
-        errors,
+        cx,
     }
     .visit_expr_mut(expr);
 }
@@ -55,7 +119,7 @@ pub(crate) fn lower_expr(
 struct Markers<'a> {
     private: &'a TokenStream,
     context: Context,
-    errors: &'a mut Errors,
+    cx: &'a Ctxt,
 }
 
 impl Markers<'_> {
@@ -69,12 +133,12 @@ impl Markers<'_> {
     fn check_markers(&mut self, markers: &[Attribute]) {
         for (index, marker) in markers.iter().enumerate() {
             if index > 0 {
-                self.errors.push(syn::Error::new_spanned(
+                self.cx.syn_error(syn::Error::new_spanned(
                     marker,
                     "duplicate `#[except_star]` marker on this `match`",
                 ));
             } else if !matches!(marker.meta, Meta::Path(_)) {
-                self.errors.push(syn::Error::new_spanned(
+                self.cx.syn_error(syn::Error::new_spanned(
                     marker,
                     "the `#[except_star]` marker on a `match` takes no arguments; \
                      options such as `crate = \"..\"` go on the function's `#[except_star]`",
@@ -86,21 +150,24 @@ impl Markers<'_> {
     /// Lowers one marked `match`: parse, validate, lower the markers nested in
     /// it (after validation, which must see them), then expand.
     fn lower_match(&mut self, expr: ExprMatch) -> Expr {
-        let mut except = parse::except_match(expr, self.errors);
-        valid::except_match(&mut except, self.errors);
+        let mut except = from_match::except_match(expr, self.cx);
+        except.validate(self.cx);
+        if self.cx.has_errors() {
+            except.repair();
+        }
         self.visit_expr_mut(&mut except.scrutinee);
         for arm in &mut except.ok_arms {
             self.visit_arm_mut(arm);
         }
-        for arm in &mut except.arms {
-            self.visit_expr_mut(&mut arm.body);
+        for body in except.arms.iter_mut().filter_map(|arm| arm.body.as_mut()) {
+            self.visit_expr_mut(body);
         }
         Expr::Verbatim(expand::except_match(&except, self.private, self.context))
     }
 
     fn misplaced(&mut self, markers: &[Attribute], what: &str) {
         if let Some(marker) = markers.first() {
-            self.errors.push(syn::Error::new_spanned(
+            self.cx.syn_error(syn::Error::new_spanned(
                 marker,
                 format!("`#[except_star]` goes on a `match`, not on {what}"),
             ));
@@ -169,7 +236,7 @@ impl VisitMut for Markers<'_> {
         let Some(marker) = finder.0 else {
             return;
         };
-        self.errors.push(syn::Error::new_spanned(
+        self.cx.syn_error(syn::Error::new_spanned(
             marker,
             "this `#[except_star]` marker is inside a nested item, which the outer \
              `#[except_star]` does not reach; put `#[except_star]` on the nested function",
@@ -178,7 +245,7 @@ impl VisitMut for Markers<'_> {
         // to report each marker as an attribute on an expression.
         NestedFunctions {
             private: self.private,
-            errors: self.errors,
+            cx: self.cx,
         }
         .visit_item_mut(item);
     }
@@ -192,10 +259,10 @@ impl VisitMut for Markers<'_> {
         if name.as_deref() == Some("task_group") {
             return; // `task_group!` lowers the markers in its body and arms itself
         }
-        let Some(span) = parse::find_marker_in_tokens(mac.tokens.clone()) else {
+        let Some(span) = find_marker_in_tokens(mac.tokens.clone()) else {
             return;
         };
-        self.errors.push(syn::Error::new(
+        self.cx.syn_error(syn::Error::new(
             span,
             format!(
                 "`#[except_star]` inside a `{}!` call is not expanded; \
@@ -218,7 +285,7 @@ impl Markers<'_> {
         let mut out = TokenStream::new();
         let mut index = 0;
         while index < trees.len() {
-            if let Some(after) = parse::marker_at(&trees, index) {
+            if let Some(after) = marker_at(&trees, index) {
                 index = after;
                 if let Some((matched, end)) = parse_match_prefix(&trees[index..]) {
                     out.extend(self.lower_match(matched).into_token_stream());
@@ -263,28 +330,28 @@ fn parse_match_prefix(trees: &[TokenTree]) -> Option<(ExprMatch, usize)> {
 /// own `#[except_star]` (after the missing attribute was reported).
 struct NestedFunctions<'a> {
     private: &'a TokenStream,
-    errors: &'a mut Errors,
+    cx: &'a Ctxt,
 }
 
 impl VisitMut for NestedFunctions<'_> {
     fn visit_item_fn_mut(&mut self, node: &mut syn::ItemFn) {
         if !node.attrs.iter().any(is_marker) {
             let context = Context::of_fn(&node.sig);
-            lower_block(&mut node.block, self.private, context, self.errors);
+            lower_block(&mut node.block, self.private, context, self.cx);
         }
     }
 
     fn visit_impl_item_fn_mut(&mut self, node: &mut syn::ImplItemFn) {
         if !node.attrs.iter().any(is_marker) {
             let context = Context::of_fn(&node.sig);
-            lower_block(&mut node.block, self.private, context, self.errors);
+            lower_block(&mut node.block, self.private, context, self.cx);
         }
     }
 
     fn visit_trait_item_fn_mut(&mut self, node: &mut syn::TraitItemFn) {
         if let (false, Some(block)) = (node.attrs.iter().any(is_marker), &mut node.default) {
             let context = Context::of_fn(&node.sig);
-            lower_block(block, self.private, context, self.errors);
+            lower_block(block, self.private, context, self.cx);
         }
     }
 }
@@ -332,74 +399,3 @@ impl<'ast> Visit<'ast> for NestedMarker {
         syn::visit::visit_local(self, node);
     }
 }
-
-/// Removes and returns the markers among `attrs`.
-fn take_markers(attrs: &mut Vec<Attribute>) -> Vec<Attribute> {
-    if !attrs.iter().any(is_marker) {
-        return Vec::new();
-    }
-    let (markers, rest) = std::mem::take(attrs).into_iter().partition(is_marker);
-    *attrs = rest;
-    markers
-}
-
-/// Defines a function returning the outer attributes of an expression (syn
-/// keeps them per variant), for `&` and for `&mut`.
-macro_rules! expr_attrs {
-    ($(#[$doc:meta])* $name:ident, $($ref:tt)*) => {
-        $(#[$doc])*
-        fn $name(expr: $($ref)* Expr) -> Option<$($ref)* Vec<Attribute>> {
-            Some(match expr {
-                Expr::Array(e) => $($ref)* e.attrs,
-                Expr::Assign(e) => $($ref)* e.attrs,
-                Expr::Async(e) => $($ref)* e.attrs,
-                Expr::Await(e) => $($ref)* e.attrs,
-                Expr::Binary(e) => $($ref)* e.attrs,
-                Expr::Block(e) => $($ref)* e.attrs,
-                Expr::Break(e) => $($ref)* e.attrs,
-                Expr::Call(e) => $($ref)* e.attrs,
-                Expr::Cast(e) => $($ref)* e.attrs,
-                Expr::Closure(e) => $($ref)* e.attrs,
-                Expr::Const(e) => $($ref)* e.attrs,
-                Expr::Continue(e) => $($ref)* e.attrs,
-                Expr::Field(e) => $($ref)* e.attrs,
-                Expr::ForLoop(e) => $($ref)* e.attrs,
-                Expr::Group(e) => $($ref)* e.attrs,
-                Expr::If(e) => $($ref)* e.attrs,
-                Expr::Index(e) => $($ref)* e.attrs,
-                Expr::Infer(e) => $($ref)* e.attrs,
-                Expr::Let(e) => $($ref)* e.attrs,
-                Expr::Lit(e) => $($ref)* e.attrs,
-                Expr::Loop(e) => $($ref)* e.attrs,
-                Expr::Macro(e) => $($ref)* e.attrs,
-                Expr::Match(e) => $($ref)* e.attrs,
-                Expr::MethodCall(e) => $($ref)* e.attrs,
-                Expr::Paren(e) => $($ref)* e.attrs,
-                Expr::Path(e) => $($ref)* e.attrs,
-                Expr::Range(e) => $($ref)* e.attrs,
-                Expr::RawAddr(e) => $($ref)* e.attrs,
-                Expr::Reference(e) => $($ref)* e.attrs,
-                Expr::Repeat(e) => $($ref)* e.attrs,
-                Expr::Return(e) => $($ref)* e.attrs,
-                Expr::Struct(e) => $($ref)* e.attrs,
-                Expr::Try(e) => $($ref)* e.attrs,
-                Expr::TryBlock(e) => $($ref)* e.attrs,
-                Expr::Tuple(e) => $($ref)* e.attrs,
-                Expr::Unary(e) => $($ref)* e.attrs,
-                Expr::Unsafe(e) => $($ref)* e.attrs,
-                Expr::While(e) => $($ref)* e.attrs,
-                Expr::Yield(e) => $($ref)* e.attrs,
-                _ => return None,
-            })
-        }
-    };
-}
-
-expr_attrs!(
-    /// The outer attributes of an expression, to take markers out of them.
-    attrs_mut, &mut
-);
-expr_attrs!(
-    /// The outer attributes of an expression, to look for markers.
-    attrs, &
-);

@@ -14,20 +14,23 @@
 // macros say the same to `unused_macros` and `unused_imports` where they stand.
 #![allow(dead_code)]
 
+pub mod oracle;
+
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
 use std::time::Duration;
 
-use taskgroup::ErrorGroup;
+use futures::FutureExt;
+use taskgroup::{ErrorGroup, Node, TaskGroup, TaskHandle};
 use tokio::sync::Notify;
 
 // ---------------------------------------------------------------------------
 // Error types
 // ---------------------------------------------------------------------------
 
-/// Defines error types for tests: each struct as written (its attributes and
-/// derives included), a `Display` that writes the given text, and an empty
+/// Defines error types for tests: each struct as written (its attributes,
+/// derives and visibility included), a `Display` that writes the given text, and an empty
 /// `std::error::Error` impl.
 ///
 /// A unit struct writes a fixed string; a one-field tuple struct writes its field
@@ -50,9 +53,9 @@ use tokio::sync::Notify;
 #[allow(unused_macros)]
 macro_rules! error_types {
     () => {};
-    ($(#[$attr:meta])* struct $name:ident => $text:expr; $($rest:tt)*) => {
+    ($(#[$attr:meta])* $vis:vis struct $name:ident => $text:expr; $($rest:tt)*) => {
         $(#[$attr])*
-        struct $name;
+        $vis struct $name;
 
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -64,9 +67,9 @@ macro_rules! error_types {
 
         $crate::common::error_types! { $($rest)* }
     };
-    ($(#[$attr:meta])* struct $name:ident($field:ty) => $format:expr; $($rest:tt)*) => {
+    ($(#[$attr:meta])* $vis:vis struct $name:ident($field:ty) => $format:expr; $($rest:tt)*) => {
         $(#[$attr])*
-        struct $name($field);
+        $vis struct $name($field);
 
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -99,6 +102,18 @@ pub(crate) use python_errors;
 /// The errors of `eg` as strings, depth-first.
 pub fn messages(eg: &ErrorGroup) -> Vec<String> {
     eg.iter().map(ToString::to_string).collect()
+}
+
+/// The leaves of type `E` directly under `eg`, in order (a nested group's do not
+/// count): where a test pins what the group itself added, such as its `Timeout`.
+pub fn top_level<E: std::error::Error + Clone + 'static>(eg: &ErrorGroup) -> Vec<E> {
+    eg.children()
+        .iter()
+        .filter_map(|child| match child {
+            Node::Leaf(leaf) => leaf.error().downcast_ref::<E>().cloned(),
+            Node::Group(_) => None,
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -168,6 +183,21 @@ impl Live {
             let _guard = guard;
             tokio::time::sleep(period).await;
         }
+    }
+
+    /// Spawns `n` [`sleeper`](Live::sleeper)s of `period` into `tg`.
+    pub fn spawn_sleepers(
+        &self,
+        tg: &TaskGroup,
+        n: usize,
+        period: Duration,
+    ) -> Vec<TaskHandle<()>> {
+        (0..n).map(|_| tg.spawn(self.sleeper(period))).collect()
+    }
+
+    /// Spawns `n` [`pending`](Live::pending) futures into `tg`.
+    pub fn spawn_pending(&self, tg: &TaskGroup, n: usize) -> Vec<TaskHandle<()>> {
+        (0..n).map(|_| tg.spawn(self.pending())).collect()
     }
 
     /// A task future that holds a guard and never completes: it ends only by
@@ -276,6 +306,43 @@ pub async fn watchdog<F: std::future::Future>(waiting_for: &str, future: F) -> F
 /// only advances once the runtime is idle).
 pub async fn settle() {
     tokio::time::sleep(Duration::from_millis(1)).await;
+}
+
+/// Sleeps for `period` or until `tg` starts cancelling, whichever comes first:
+/// Python's `try: await asyncio.sleep(t) except CancelledError: pass`, for a body
+/// or task that goes on to do its cleanup.
+pub async fn sleep_or_cancelled(tg: &TaskGroup, period: Duration) {
+    tokio::select! {
+        () = tokio::time::sleep(period) => {}
+        () = tg.cancelled() => {}
+    }
+}
+
+/// A current-thread runtime with its clock paused, for tests that drive a
+/// runtime themselves (and so cannot use `#[tokio::test(start_paused = true)]`).
+pub fn paused_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap()
+}
+
+/// Awaits `future`, which must panic, and gives back the payload that resumed in
+/// the caller; fails the test with `expected` if it returns instead.
+pub async fn resumed_panic<F: std::future::Future>(
+    expected: &str,
+    future: F,
+) -> Box<dyn Any + Send> {
+    match std::panic::AssertUnwindSafe(future).catch_unwind().await {
+        Ok(_) => panic!("the future returned; expected: {expected}"),
+        Err(payload) => payload,
+    }
+}
+
+/// Whether a panic's payload is a `P`.
+pub fn payload_is<P: Any>(payload: &(dyn Any + Send)) -> bool {
+    payload.downcast_ref::<P>().is_some()
 }
 
 /// Keeps panics whose payload is a `P` off stderr: the test raises them on

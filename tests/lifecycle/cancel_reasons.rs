@@ -66,7 +66,7 @@ async fn the_report_counts_every_stopped_task() {
     .unwrap_err();
     let note = &eg.notes()[0];
     assert!(note.starts_with("3 tasks were cancelled: task #"), "{note}");
-    assert!(eg.to_string().contains(note.as_str()), "{eg}");
+    assert!(format!("{eg:#}").contains(note.as_str()), "{eg:#}");
 }
 
 #[tokio::test(start_paused = true)]

@@ -17,7 +17,7 @@ async fn main() -> Result<(), ErrorGroup> {
         limit = 4,
         grace = Duration::from_millis(10),
         supervise,
-        move |tg: taskgroup::TaskGroup| {
+        move |tg: taskgroup::Scope<'_>| {
             tg.spawn(async { Err::<(), _>(fmt::Error) });
             tg.spawn(async { Err::<(), _>(io::Error::other("disk")) });
             tg.spawn(async { Ok::<_, io::Error>(1) });
