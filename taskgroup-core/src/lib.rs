@@ -50,6 +50,8 @@ mod timeout;
 
 #[cfg(all(test, taskgroup_loom))]
 mod model_check;
+#[cfg(all(test, taskgroup_loom))]
+mod model_check_background;
 
 pub use any_error::{AnyError, BoxError};
 pub use builder::{Builder, Local, Threaded};

@@ -11,6 +11,7 @@ mod backpressure;
 mod cancel_reasons;
 mod completions;
 mod nested;
+mod report;
 mod reschedule;
 mod shutdown;
 mod start;
