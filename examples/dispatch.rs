@@ -45,7 +45,7 @@ fn main() -> Result<(), EmptyGroupError> {
         .arm(|eg: ErrorGroup<io::Error>| {
             // one subgroup with every io::Error, nesting kept
             handled += eg.len();
-            println!("io errors, shaped as in the original:\n{eg}");
+            println!("io errors, shaped as in the original:\n{eg:#}");
             Ok(())
         })
         .arm(|eg: ErrorGroup<ValueError>| eg.reraise())
@@ -54,7 +54,7 @@ fn main() -> Result<(), EmptyGroupError> {
     println!("handled {handled} io errors");
     match outcome {
         Ok(()) => println!("everything was handled"),
-        Err(rest) => println!("re-raised, in its original group:\n{rest}"),
+        Err(rest) => println!("re-raised, in its original group:\n{rest:#}"),
     }
     Ok(())
 }

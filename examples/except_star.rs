@@ -73,7 +73,7 @@ async fn main() -> Result<(), ErrorGroup> {
         io::Error(eg) | fmt::Error(eg) => {
             // `eg.reraise()?` here would send these on to main's caller, in their
             // original group, like Python's bare `raise`.
-            println!("giving up after {timed_out} timeouts:\n{eg}");
+            println!("giving up after {timed_out} timeouts:\n{eg:#}");
         }
     }
     Ok(())

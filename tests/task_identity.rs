@@ -141,3 +141,44 @@ async fn tokio_ids_differ_between_tasks_and_stay_after_the_task_ended() {
     let [a, b] = handles.map(|handle| handle.tokio_id().unwrap());
     assert_ne!(a, b);
 }
+
+#[tokio::test]
+async fn a_long_task_keeps_its_origin_while_many_short_ones_end_and_are_swept() {
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let errors = TaskGroup::run(async |tg| {
+        tg.spawn_named("long", async {
+            let _ = released.await;
+            Err::<(), _>(Failure("late"))
+        });
+        // Each short task ends before the next spawns: spawns sweep their
+        // entries, never the long task's.
+        for _ in 0..1_000 {
+            tg.spawn(async {}).await.unwrap();
+        }
+        release.send(()).unwrap();
+        Ok::<_, Failure>(())
+    })
+    .await
+    .unwrap_err();
+    let origin = errors.leaves().next().unwrap().origin().unwrap();
+    assert_eq!(origin.task_name(), Some("long"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_handle_is_readable_once_run_returns_after_thousands_of_spawns() {
+    let handles = TaskGroup::run(async |tg| {
+        let mut handles = Vec::new();
+        for i in 0..5_000u32 {
+            handles.push(tg.spawn(async move { Ok::<_, Failure>(i) }));
+            if i % 64 == 0 {
+                tokio::task::yield_now().await; // let some end, so spawns sweep
+            }
+        }
+        Ok::<_, Failure>(handles)
+    })
+    .await
+    .unwrap();
+    for (i, handle) in handles.iter().enumerate() {
+        assert_eq!(handle.result(), Ok(i as u32));
+    }
+}

@@ -176,3 +176,97 @@ fn errors_collected_before_a_panic_are_logged() {
         .field("errors")
         .is_some_and(|errors| errors.contains("boom")));
 }
+
+common::error_types! {
+    #[derive(Debug)]
+    struct TwoLines => "first line\nsecond line";
+}
+
+/// Every event the crate emits is one line; a group's tree travels in a field.
+/// Covers both events: an error collected (whose own message has a line break)
+/// and the errors reported beside a panic.
+#[test]
+fn no_event_message_contains_a_newline_and_the_tree_is_in_a_field() {
+    let recorder = Recorder::default();
+    let _default = tracing::subscriber::set_default(recorder.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(TaskGroup::builder().supervise().run(async |tg| {
+            tg.spawn_named("two lines", async { Err::<(), _>(TwoLines) })
+                .await
+                .unwrap_err();
+            tg.spawn(async { Err::<(), _>(Boom) }).await.unwrap_err();
+            tg.spawn(async { panic!("the payload") as () });
+            Ok::<_, Boom>(())
+        }))
+    }));
+    assert!(outcome.is_err(), "the panic resumes in the caller");
+
+    let events = recorder.events.lock().unwrap();
+    assert!(
+        events.len() >= 3,
+        "two collected errors and the panic report: {events:?}"
+    );
+    for event in events.iter() {
+        let message = event.field("message").expect("every event has a message");
+        assert!(
+            !message.contains('\n'),
+            "a multi-line event message: {message:?}"
+        );
+    }
+    let collected = events
+        .iter()
+        .find(|event| {
+            event
+                .field("error")
+                .is_some_and(|e| e.contains("first line"))
+        })
+        .expect("the two-line error's event");
+    assert_eq!(collected.field("error"), Some("first line second line"));
+    let report = events
+        .iter()
+        .find_map(|event| event.field("errors"))
+        .expect("the panic report carries the errors in a field");
+    assert!(
+        report.starts_with("ErrorGroup: unhandled errors in a task group (2 sub-errors)\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("  | first line\n  | second line\n"),
+        "{report}"
+    );
+    assert!(report.contains("in task \"two lines\""), "{report}");
+
+    let shown: Vec<String> = events
+        .iter()
+        .map(|event| {
+            let fields = event.fields.iter().map(|(k, v)| format!("{k} = {v}"));
+            fields.collect::<Vec<_>>().join("\n")
+        })
+        .collect();
+    insta::assert_snapshot!("events", redact_numbers(&shown.join("\n\n")));
+}
+
+/// `text` with every number after a `#` or a `:` (task ids, lines and columns)
+/// replaced by `N`, so the snapshot does not change with unrelated edits.
+fn redact_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut redacting = false;
+    let mut previous = ' ';
+    for c in text.chars() {
+        if c.is_ascii_digit() && (redacting || previous == '#' || previous == ':') {
+            if !redacting {
+                out.push('N');
+            }
+            redacting = true;
+        } else {
+            redacting = false;
+            out.push(c);
+        }
+        previous = c;
+    }
+    out
+}

@@ -42,6 +42,7 @@ impl AnyError {
     }
 
     /// Returns the boxed error.
+    #[must_use]
     pub fn into_inner(self) -> BoxError {
         self.0
     }
@@ -52,6 +53,7 @@ impl AnyError {
     }
 
     /// Returns the error as `&(dyn Error + Send + Sync)`, to use it as a `source()`.
+    #[must_use]
     pub fn as_dyn(&self) -> &(dyn Error + Send + Sync + 'static) {
         &*self.0
     }

@@ -8,11 +8,11 @@
 #![allow(dead_code)]
 
 use crate::{
-    AnyError, Builder, Cancelled, ConfigError, EmptyGroupError, ErrorGroup, ExceptStar, Iter, Leaf,
-    Leaves, Node, Origin, Raise, SpawnError, SpawnRefused, TaskError, TaskGroup, TaskHandle,
-    TaskId, Timeout, UnsettledArm,
+    AnyError, Builder, Cancelled, ConfigError, EmptyGroupError, ErrorGroup, ExceptStar, IntoIter,
+    Iter, Leaf, Leaves, Node, Origin, Raise, SpawnError, SpawnRefused, TaskError, TaskGroup,
+    TaskHandle, TaskId, Timeout, UnsettledArm,
 };
-use crate::{FailureSummary, Spawner};
+use crate::{FailureSummary, Local, Scope, ScopedHandle, Spawner, Threaded};
 
 fn send_sync_unpin<T: Send + Sync + Unpin>() {}
 fn send<T: Send>(_: &T) {}
@@ -35,6 +35,12 @@ fn values() {
     send_sync_unpin::<TaskId>();
     send_sync_unpin::<Timeout>();
     send_sync_unpin::<UnsettledArm>();
+    send_sync_unpin::<Threaded>();
+    send_sync_unpin::<Local>();
+    // The body's scope moves into the tasks it spawns from, like the group.
+    // (A `LocalScope` is neither `Send` nor `Sync`: its scoped tasks need not
+    // be.)
+    send_sync_unpin::<Scope<'static>>();
 }
 
 /// Generic types: as thread-safe as what they hold. A handle is `Sync` even
@@ -42,11 +48,13 @@ fn values() {
 /// `Unpin` whatever the value (it never pins it).
 fn generic<'a, T: Send, E: Send + Sync + Unpin + 'a, F: Send + Sync + Unpin>() {
     send_sync_unpin::<TaskHandle<T>>();
+    send_sync_unpin::<ScopedHandle<T>>();
     send_sync_unpin::<ErrorGroup<E>>();
     send_sync_unpin::<Node<E>>();
     send_sync_unpin::<Leaf<E>>();
     send_sync_unpin::<Iter<'a, E>>();
     send_sync_unpin::<Leaves<'a, E>>();
+    send_sync_unpin::<IntoIter<E>>();
     send_sync_unpin::<ExceptStar<E>>();
     send_sync_unpin::<SpawnError<F>>();
 }

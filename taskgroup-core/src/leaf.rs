@@ -79,7 +79,8 @@ impl<E> Leaf<E> {
         self.meta.as_ref().map_or(&[], |meta| &meta.notes)
     }
 
-    /// Attaches a note (Python's `add_note`), shown by the group's `Display`.
+    /// Attaches a note (Python's `add_note`), shown under the error in the group's
+    /// report (`{:?}`, `{:#}`).
     pub fn add_note(&mut self, note: impl Into<String>) {
         let meta = self.meta.get_or_insert_with(Box::default);
         meta.notes.push(note.into());
@@ -118,6 +119,30 @@ impl<E> Leaf<E> {
                 position,
             }),
         }
+    }
+}
+
+/// A new leaf with a copy of the error, the same notes and the same origin.
+///
+/// It is a new leaf to an except* dispatch too: re-raising a clone of what an arm
+/// received nests it as a new error, it does not merge back into the original's
+/// place (only the leaves themselves do).
+///
+/// # Examples
+///
+/// ```
+/// use taskgroup_core::Leaf;
+///
+/// let mut leaf = Leaf::new(404);
+/// leaf.add_note("GET /missing");
+/// let copy = leaf.clone();
+/// assert_eq!((copy.error(), copy.notes()), (&404, leaf.notes()));
+/// ```
+impl<E: Clone> Clone for Leaf<E> {
+    fn clone(&self) -> Self {
+        let mut leaf = Leaf::new(self.error.clone());
+        leaf.meta.clone_from(&self.meta);
+        leaf
     }
 }
 

@@ -15,6 +15,7 @@ mod builder;
 mod dispatch;
 mod display;
 mod enclosing;
+mod entries;
 mod error_group;
 mod errors;
 mod group;
@@ -23,6 +24,7 @@ mod leaf;
 mod live;
 mod origin;
 mod registry;
+mod report;
 mod run;
 mod scope;
 mod scoped;
@@ -43,7 +45,9 @@ mod model_check;
 pub use any_error::{AnyError, BoxError};
 pub use builder::{Builder, Local, Threaded};
 pub use dispatch::{ExceptStar, Raise, UnsettledArm};
-pub use error_group::{EmptyGroupError, ErrorGroup, Iter, Leaves, Node, TASK_GROUP_MESSAGE};
+pub use error_group::{
+    EmptyGroupError, ErrorGroup, IntoIter, Iter, Leaves, Node, TASK_GROUP_MESSAGE,
+};
 pub use errors::{Cancelled, ConfigError, SpawnError, SpawnRefused};
 pub use group::{Spawner, TaskGroup};
 pub use handle::{FailureSummary, TaskError, TaskHandle};

@@ -97,6 +97,11 @@ impl LiveCount {
                     .is_ok())
     }
 
+    /// How many units are counted in (the body too, while it runs).
+    pub(crate) fn running(&self) -> usize {
+        self.0.load(Ordering::Relaxed) & !CLOSED
+    }
+
     /// Refuses new units from now on.
     pub(crate) fn close(&self) {
         self.0.fetch_or(CLOSED, Ordering::AcqRel);

@@ -10,7 +10,8 @@
 //! ([`StubTask`]): an "aborted" flag the registry sets, and a "stored" flag the
 //! runtime sets once it has stored the task's outcome. The protocol under test
 //! is the crate's own: the live count with its closed bit ([`LiveCount`]), and
-//! the registry with its stop flag and its list of ending tasks ([`Tasks`]).
+//! the registry with its stop flag, whose entries stay until a sweep finds
+//! their task's outcome stored ([`Tasks`]).
 
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use loom::sync::Arc;
@@ -140,7 +141,7 @@ fn a_task_registered_while_the_group_stops_is_aborted() {
         let spawner = {
             let (tasks, task) = (Arc::clone(&tasks), task.clone());
             thread::spawn(move || {
-                let key = tasks.reserve((), None);
+                let key = tasks.reserve((), None, 1);
                 tasks.register(key, task);
             })
         };
@@ -152,24 +153,84 @@ fn a_task_registered_while_the_group_stops_is_aborted() {
 }
 
 #[test]
-fn a_task_ending_before_its_spawner_registers_it_frees_its_entry() {
+fn a_task_ending_before_its_spawner_registers_it_is_waited_for() {
+    // The task ends (counts out, then the runtime stores its outcome) on one
+    // thread while its spawner, on another, has yet to fill its entry: the
+    // group must not see "every outcome stored" before the entry is filled and
+    // the outcome stored.
     model(|| {
+        let live = Arc::new(LiveCount::new());
         let tasks = Arc::new(Tasks::<StubTask, (), ()>::new());
         let task = StubTask::default();
-        let key = tasks.reserve((), None);
-        let ending = {
+        assert!(live.try_enter().is_ok());
+        let key = tasks.reserve((), None, live.running());
+        let spawner = {
             let (tasks, task) = (Arc::clone(&tasks), task.clone());
+            thread::spawn(move || tasks.register(key, task))
+        };
+        let ending = {
+            let (live, task) = (Arc::clone(&live), task.clone());
             thread::spawn(move || {
-                tasks.deregister(key);
+                live.leave(); // the task's guard: no lock
                 task.stored.store(true, SeqCst);
             })
         };
-        tasks.register(key, task.clone());
-        ending.join().unwrap();
-        // The entry was freed, so a stop now has nothing to abort.
+        live.leave(); // the body ends
+        while !(live.try_finish() && tasks.outcomes_stored()) {
+            thread::yield_now();
+        }
+        assert!(
+            task.stored.load(SeqCst),
+            "finished before the outcome was stored"
+        );
+        // The spawner has registered (its entry was waited for) and the
+        // registry was emptied: a stop now has nothing to abort.
         tasks.stop();
         assert!(!task.aborted.load(SeqCst), "an ended task is not aborted");
-        assert!(tasks.outcomes_stored());
+        spawner.join().unwrap();
+        ending.join().unwrap();
+    });
+}
+
+#[test]
+fn a_sweep_as_a_task_spawns_never_frees_a_running_tasks_entry() {
+    // A full registry whose entries are mostly done is swept by the next
+    // spawn; meanwhile a running task fails and reads who it is. The sweep
+    // frees only done entries: the failing task always finds its own.
+    model(|| {
+        let tasks = Arc::new(Tasks::<StubTask, usize, ()>::new());
+        let mut keys = Vec::new();
+        let mut stubs = Vec::new();
+        // Four entries fill the inline places; the first three are done.
+        for i in 0..4 {
+            let task = StubTask::default();
+            let key = tasks.reserve(i, None, i + 1);
+            tasks.register(key, task.clone());
+            if i < 3 {
+                task.stored.store(true, SeqCst);
+            }
+            keys.push(key);
+            stubs.push(task);
+        }
+        let running = keys[3];
+        let failing = {
+            let tasks = Arc::clone(&tasks);
+            thread::spawn(move || tasks.info(running).map(|(info, _)| info))
+        };
+        // Two units run (the failing task and the new one): at most half the
+        // four entries, so this spawn sweeps the done ones before inserting.
+        let new_key = tasks.reserve(4, None, 2);
+        assert_ne!(new_key, running, "a running task's key was given away");
+        assert_eq!(
+            failing.join().unwrap(),
+            Some(3),
+            "the failing task lost its entry"
+        );
+        assert_eq!(tasks.info(running).map(|(info, _)| info), Some(3));
+        assert!(!tasks.outcomes_stored(), "the running task is not done");
+        stubs[3].stored.store(true, SeqCst);
+        tasks.register(new_key, StubTask::default());
+        assert!(!tasks.outcomes_stored(), "the new task is not done");
     });
 }
 
@@ -187,13 +248,12 @@ fn once_the_group_finishes_every_outcome_is_readable() {
         for _ in 0..2 {
             assert!(live.try_enter().is_ok());
             let task = StubTask::default();
-            let key = tasks.reserve((), None);
+            let key = tasks.reserve((), None, live.running());
             tasks.register(key, task.clone());
             handles.push(task.clone());
-            let (live, tasks) = (Arc::clone(&live), Arc::clone(&tasks));
+            let live = Arc::clone(&live);
             threads.push(thread::spawn(move || {
-                tasks.deregister(key); // the task's guard, as its future drops
-                live.leave();
+                live.leave(); // the task's guard, as its future drops
                 task.stored.store(true, SeqCst); // then the runtime stores it
             }));
         }
@@ -217,16 +277,15 @@ fn tasks_stopped_by_the_group_are_waited_for_before_it_finishes() {
         let tasks = Arc::new(Tasks::<StubTask, (), ()>::new());
         assert!(live.try_enter().is_ok());
         let task = StubTask::default();
-        let key = tasks.reserve((), None);
+        let key = tasks.reserve((), None, live.running());
         tasks.register(key, task.clone());
         let runner = {
-            let (live, tasks, task) = (Arc::clone(&live), Arc::clone(&tasks), task.clone());
+            let (live, task) = (Arc::clone(&live), task.clone());
             thread::spawn(move || {
                 // The runtime drops the aborted task: guard, then stored outcome.
                 while !task.aborted.load(SeqCst) {
                     thread::yield_now();
                 }
-                tasks.deregister(key);
                 live.leave();
                 task.stored.store(true, SeqCst);
             })

@@ -422,8 +422,8 @@ fn single(error: impl Into<AnyError>, origin: Origin) -> ErrorGroup {
 /// replace the payload about to resume.
 fn report_beside_panic(errors: Option<ErrorGroup>) {
     let Some(errors) = errors else { return };
-    let errors =
-        std::panic::catch_unwind(AssertUnwindSafe(|| errors.to_string())).unwrap_or_else(|_| {
+    let errors = std::panic::catch_unwind(AssertUnwindSafe(|| format!("{errors:#}")))
+        .unwrap_or_else(|_| {
             // One error's `Display` panicked: print each on its own instead.
             let each: Vec<String> = errors.iter().map(display).collect();
             each.join("\n")

@@ -197,7 +197,8 @@ impl Shared {
         name: Option<TaskName>,
         location: &'static Location<'static>,
     ) -> TaskKey {
-        self.tasks.reserve((id, location), name)
+        self.tasks
+            .reserve((id, location), name, self.live.running())
     }
 
     /// Who the task with `key` is, as the origin of its error (its name shared,
@@ -210,11 +211,6 @@ impl Shared {
     /// Fills a task's entry once it is spawned (see [`Tasks::register`]).
     pub(crate) fn register(&self, key: TaskKey, task: AbortHandle) {
         self.tasks.register(key, task);
-    }
-
-    /// Frees a task's entry as it ends.
-    pub(crate) fn deregister(&self, key: TaskKey) {
-        self.tasks.deregister(key);
     }
 
     /// Collects a task's error; the first one cancels the group unless it supervises.

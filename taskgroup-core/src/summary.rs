@@ -9,15 +9,17 @@
 use std::fmt::Display;
 use std::panic::AssertUnwindSafe;
 
+use crate::report::causes::inline;
 use crate::Node;
 
 /// What a summary says in place of an error whose `Display` panicked.
 const DISPLAY_PANICKED: &str = "<the error's Display implementation panicked>";
 
-/// A one-line summary of `node`: a leaf's message, or a group's message and size.
+/// A one-line summary of `node`: a leaf's message with its causes inline, or a
+/// group's message and size.
 pub(crate) fn summary(node: &Node) -> String {
     match node {
-        Node::Leaf(leaf) => display(leaf.error()),
+        Node::Leaf(leaf) => guarded(|| inline(leaf.error().as_dyn())),
         Node::Group(group) => {
             let n = group.len();
             let plural = if n == 1 { "" } else { "s" };
@@ -28,6 +30,10 @@ pub(crate) fn summary(node: &Node) -> String {
 
 /// `error.to_string()`, or a placeholder if its `Display` panics.
 pub(crate) fn display(error: &(impl Display + ?Sized)) -> String {
-    std::panic::catch_unwind(AssertUnwindSafe(|| error.to_string()))
-        .unwrap_or_else(|_| DISPLAY_PANICKED.to_owned())
+    guarded(|| error.to_string())
+}
+
+/// `text()`, or a placeholder if a `Display` it runs panics.
+fn guarded(text: impl FnOnce() -> String) -> String {
+    std::panic::catch_unwind(AssertUnwindSafe(text)).unwrap_or_else(|_| DISPLAY_PANICKED.to_owned())
 }

@@ -83,7 +83,8 @@ impl TaskOutput for Never {
 /// Counts a task out of its group when it ends in any way, including an abort
 /// that drops it. It drops after the user's future (see [`RunTask`]), so the
 /// group finishes only after every task's future is gone and its outcome is on
-/// its way to its handle.
+/// its way to its handle. It takes no lock: the task's registry entry (`key`,
+/// read if the task fails) stays until the group sweeps it.
 pub(crate) struct TaskGuard {
     pub(crate) shared: Arc<Shared>,
     pub(crate) key: TaskKey,
@@ -91,7 +92,6 @@ pub(crate) struct TaskGuard {
 
 impl Drop for TaskGuard {
     fn drop(&mut self) {
-        self.shared.deregister(self.key);
         self.shared.leave();
     }
 }

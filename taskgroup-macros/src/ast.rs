@@ -14,7 +14,7 @@ use syn::{Arm, Attribute, Expr, Ident, Pat, Path, Token, Type};
 /// ```text
 /// task_group! {
 ///     (OPTION = EXPR ,)*                   // name, timeout, deadline, limit, grace
-///     (supervise ,)?
+///     (supervise ,)? (local ,)?
 ///     (async)? (move)? |tg| BODY           // `|_|` or `||` when the handle is not needed
 ///     (except* CATCH (as IDENT)? => ARM ,?)*
 ///     (except* _ (as IDENT)? => ARM ,?)?   // catch-all, last
@@ -35,14 +35,15 @@ pub(crate) struct TaskGroupInput {
 /// One `task_group!` option: `NAME = EXPR` or the flag `supervise`.
 ///
 /// ```text
-/// name = EXPR | timeout = EXPR | deadline = EXPR | limit = EXPR | grace = EXPR | supervise
+/// name = EXPR | timeout = EXPR | deadline = EXPR | limit = EXPR | grace = EXPR
+///     | supervise | local                // flags: `local` makes the handle a `LocalScope`
 /// ```
 pub(crate) struct GroupOption {
     /// Which option.
     pub kind: OptionKind,
     /// The option's name as the user wrote it, for spans.
     pub name: Ident,
-    /// The value; `None` for `supervise`.
+    /// The value; `None` for the flags `supervise` and `local`.
     pub value: Option<Expr>,
 }
 
@@ -55,12 +56,13 @@ pub(crate) enum OptionKind {
     Limit,
     Grace,
     Supervise,
+    Local,
 }
 
 impl OptionKind {
     /// The options in the order the error messages list them.
     pub(crate) const NAMES: &'static str =
-        "`name`, `timeout`, `deadline`, `limit`, `grace`, `supervise`";
+        "`name`, `timeout`, `deadline`, `limit`, `grace`, `supervise`, `local`";
 
     /// The option a name stands for, if it is one.
     pub(crate) fn from_ident(ident: &Ident) -> Option<Self> {
@@ -71,13 +73,14 @@ impl OptionKind {
             "limit" => OptionKind::Limit,
             "grace" => OptionKind::Grace,
             "supervise" => OptionKind::Supervise,
+            "local" => OptionKind::Local,
             _ => return None,
         })
     }
 
     /// Whether the option is `NAME = EXPR` rather than a flag.
     pub(crate) fn takes_value(self) -> bool {
-        self != OptionKind::Supervise
+        !matches!(self, OptionKind::Supervise | OptionKind::Local)
     }
 
     /// The builder method the option calls.
@@ -89,6 +92,7 @@ impl OptionKind {
             OptionKind::Limit => "limit",
             OptionKind::Grace => "grace",
             OptionKind::Supervise => "supervise",
+            OptionKind::Local => "local",
         }
     }
 }

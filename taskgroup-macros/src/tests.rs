@@ -193,6 +193,53 @@ fn except_star_sync_arms_that_can_leave_early_get_their_own_closure() {
 }
 
 #[test]
+fn the_fast_path_reads_common_inputs_as_the_full_parser_does() {
+    for source in [
+        "timeout = Duration::from_secs(1), |tg| { let h = tg.spawn(work(1)); h.id(); 1 } \
+         except* ValueError as eg => eg.len()",
+        "name = \"n\", supervise, async move |_| 0 except* A | b::B => 1, except* _ as mut rest => { 2 }",
+        "|| f().await",
+        "|mut tg| g(&mut tg).await? except* io::Error => { 0 } except* C => f()?,",
+    ] {
+        let fast = crate::parse::fast::task_group(&tokens(source)).expect("the fast path reads it");
+        let (slow, errors) = parse_group(source);
+        assert!(!errors, "{source}");
+        let private = quote::quote!(__taskgroup);
+        assert_eq!(
+            crate::expand::task_group(&fast, &private).to_string(),
+            crate::expand::task_group(&slow, &private).to_string(),
+            "{source}"
+        );
+    }
+}
+
+#[test]
+fn the_fast_path_leaves_to_the_full_parser_what_it_must_check() {
+    for source in [
+        "|tg| loop { break 1 } except* A => 1",
+        "|tg| a(); b() except* A => 1",
+        "|tg: T| 0",
+        "|tg| 0 except* A if x => 1",
+        "|tg| 0 except* E::V(..) => 1",
+        "|tg| 0 except* (A, B) => 1",
+        "|tg| 0 except* A => 1 except* B => 2",
+        "|tg| 0 except* A => return",
+        "|tg| #[except_star] match x { Ok(v) => v, _ => 0 }",
+        "limit = 4 |tg| 0",
+        "timeout = d, timeout = d, |tg| 0",
+        "retries = 3, |tg| 0",
+        "|tg| except* A => 1",
+        "|tg| 0 except A => 1",
+        "|tg| 0 except* A => 1, 2",
+    ] {
+        assert!(
+            crate::parse::fast::task_group(&tokens(source)).is_none(),
+            "{source}"
+        );
+    }
+}
+
+#[test]
 fn display_writes_types_as_users_do() {
     let ty: syn::Type = syn::parse2(tokens("std :: io :: Error")).unwrap();
     assert_eq!(display(&ty), "std::io::Error");

@@ -25,7 +25,10 @@ use crate::{attr, from_match, parse};
 pub(crate) fn task_group(input: TokenStream) -> TokenStream {
     let private = quote!(__taskgroup);
     let cx = Ctxt::new();
-    let parsed = (|stream: ParseStream<'_>| Ok(parse::task_group(stream, &cx))).parse2(input);
+    let parsed = match parse::fast::task_group(&input) {
+        Some(input) => Ok(input),
+        None => (|stream: ParseStream<'_>| Ok(parse::task_group(stream, &cx))).parse2(input),
+    };
     let expansion = match parsed {
         Ok(mut input) => {
             input.validate(&cx);

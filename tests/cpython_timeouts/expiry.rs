@@ -105,8 +105,10 @@ async fn test_timeout_zero() {
     assert!(t0.elapsed() < secs(2.0));
 }
 
-/// `async with timeout(...): before = True; await asyncio.sleep(0); after = True`.
-async fn sleep_zero_in(builder: taskgroup::Builder) -> (Result<(), ErrorGroup>, bool, bool) {
+/// `async with timeout(...): before = True; await asyncio.sleep(0); after = True`
+/// under `builder`, whose deadline has come: the group times out, and the body
+/// is cancelled at its first suspension point.
+async fn cut_at_the_first_suspension_point(builder: taskgroup::Builder) {
     let (before, after) = (Flag::default(), Flag::default());
     let result = builder
         .run(async |_tg| {
@@ -116,15 +118,24 @@ async fn sleep_zero_in(builder: taskgroup::Builder) -> (Result<(), ErrorGroup>, 
             Ok::<_, KeyError>(())
         })
         .await;
-    (result, before.get(), after.get())
+    assert_eq!(timeouts(&result.unwrap_err()).len(), 1);
+    assert!(
+        before.get(),
+        "the body ran up to its first suspension point"
+    );
+    assert!(!after.get(), "cancelled at the first suspension point");
+}
+
+/// `loop.time() - 11`, or now if the clock is younger than that.
+fn eleven_seconds_ago() -> Instant {
+    let now = Instant::now();
+    now.checked_sub(secs(11.0)).unwrap_or(now)
 }
 
 #[tokio::test(start_paused = true)]
 async fn test_timeout_zero_sleep_zero() {
     let t0 = Instant::now();
-    let (result, before, after) = sleep_zero_in(TaskGroup::builder().timeout(Duration::ZERO)).await;
-    assert_eq!(timeouts(&result.unwrap_err()).len(), 1);
-    assert!(before && !after, "cancelled at the first suspension point");
+    cut_at_the_first_suspension_point(TaskGroup::builder().timeout(Duration::ZERO)).await;
     assert!(t0.elapsed() < secs(2.0));
 }
 
@@ -132,25 +143,15 @@ async fn test_timeout_zero_sleep_zero() {
 async fn test_timeout_zero_sleep_zero_real_clock() {
     // Same on a running clock, where a deadline of "now" is not yet a whole tick of
     // tokio's timer wheel.
-    let (result, before, after) = sleep_zero_in(TaskGroup::builder().timeout(Duration::ZERO)).await;
-    assert_eq!(timeouts(&result.unwrap_err()).len(), 1);
-    assert!(before && !after, "cancelled at the first suspension point");
+    cut_at_the_first_suspension_point(TaskGroup::builder().timeout(Duration::ZERO)).await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn test_timeout_in_the_past_sleep_zero() {
-    let now = Instant::now();
-    let past = now.checked_sub(secs(11.0)).unwrap_or(now);
-    let (result, before, after) = sleep_zero_in(TaskGroup::builder().deadline(past)).await;
-    assert_eq!(timeouts(&result.unwrap_err()).len(), 1);
-    assert!(before && !after);
+    cut_at_the_first_suspension_point(TaskGroup::builder().deadline(eleven_seconds_ago())).await;
 }
 
 #[tokio::test]
 async fn test_timeout_in_the_past_sleep_zero_real_clock() {
-    let now = Instant::now();
-    let past = now.checked_sub(secs(11.0)).unwrap_or(now);
-    let (result, before, after) = sleep_zero_in(TaskGroup::builder().deadline(past)).await;
-    assert_eq!(timeouts(&result.unwrap_err()).len(), 1);
-    assert!(before && !after);
+    cut_at_the_first_suspension_point(TaskGroup::builder().deadline(eleven_seconds_ago())).await;
 }

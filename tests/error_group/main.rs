@@ -5,12 +5,12 @@
 
 use std::error::Error;
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use taskgroup::{
-    AnyError, EmptyGroupError, ErrorGroup, ExceptStar, Leaf, Node, Origin, Raise, UnsettledArm,
+    AnyError, EmptyGroupError, ErrorGroup, ExceptStar, Leaf, Node, Raise, UnsettledArm,
 };
 
 #[path = "../common/mod.rs"]
@@ -90,5 +90,4 @@ mod construction;
 mod conversions;
 mod dispatch;
 mod panicking_predicates;
-mod report;
 mod split;

@@ -48,9 +48,7 @@ async fn limited_tasks_aborted_before_their_turn_are_dropped_before_run_returns(
         let _cancelled = TaskGroup::builder()
             .limit(1)
             .run(async |tg| {
-                for _ in 0..20 {
-                    tg.spawn(live.pending());
-                }
+                live.spawn_pending(&tg, 20);
                 tg.cancel();
                 Ok::<_, Infallible>(())
             })

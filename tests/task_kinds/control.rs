@@ -309,7 +309,7 @@ async fn rule_3_15_provenance_names_task_id_and_spawn_location() {
     assert_eq!(origin.location().file(), file!());
     assert_eq!(origin.location().line(), line);
 
-    let shown = eg.to_string();
+    let shown = format!("{eg:?}");
     assert!(shown.contains(&format!("{}:{line}", file!())), "{shown}");
     assert!(shown.contains("\"fetch\""), "{shown}");
     assert!(shown.contains(&id.to_string()), "{shown}");
@@ -358,7 +358,7 @@ async fn rule_3_15_body_error_names_the_run_call() {
     assert_eq!(origin.task_id(), None);
     assert_eq!(origin.location().file(), file!());
     assert_eq!(origin.location().line(), line);
-    assert!(eg.to_string().contains("in the group body run at"));
+    assert!(format!("{eg:?}").contains("in the group body run at"));
 }
 
 #[tokio::test(start_paused = true)]

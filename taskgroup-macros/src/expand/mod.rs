@@ -20,44 +20,28 @@ use syn::Ident;
 pub(crate) use self::context::Context;
 use self::dispatch::{lower_dispatch, DispatchSpans};
 pub(crate) use self::except_match::except_match;
-use crate::ast::TaskGroupInput;
+use crate::ast::{OptionKind, TaskGroupInput};
 
 /// Lowers `task_group!`.
 ///
 /// Expands to:
 ///
 /// ```text
-/// {
-///     let __taskgroup_result = BODY_RUN;          // see `lower_run`
-///     DISPATCH(__taskgroup_result)                // see `lower_dispatch`; no arms: the result
-/// }
+/// DISPATCH(BODY_RUN)                              // see `lower_dispatch` and `lower_run`
+/// BODY_RUN                                        // no arms: the result as it is
 /// ```
 pub(crate) fn task_group(input: &TaskGroupInput, private: &TokenStream) -> TokenStream {
     let run = lower_run(input, private);
     if input.arms.iter().all(|arm| arm.catch.is_empty()) {
         return run;
     }
-    let result = Ident::new("__taskgroup_result", Span::mixed_site());
     let call_site = Span::call_site();
     let spans = DispatchSpans {
         new: call_site,
         finish: call_site,
         block: call_site,
     };
-    let dispatch = lower_dispatch(
-        &quote!(#result),
-        &input.arms,
-        private,
-        Context::Async,
-        None,
-        &spans,
-    );
-    quote! {
-        {
-            let #result = #run;
-            #dispatch
-        }
-    }
+    lower_dispatch(&run, &input.arms, private, Context::Async, None, &spans)
 }
 
 /// Lowers the options and the body.
@@ -66,7 +50,8 @@ pub(crate) fn task_group(input: &TaskGroupInput, private: &TokenStream) -> Token
 ///
 /// ```text
 /// __taskgroup::TaskGroup::builder()
-///     .timeout(EXPR) ...                          // each option, `.supervise()` for the flag
+///     .timeout(EXPR) ...                          // each option; `.supervise()`, `.local()` for the flags
+///                                                 // (with `local`, `tg: __taskgroup::LocalScope`)
 ///     .run(async MOVE? |tg: __taskgroup::TaskGroup| -> Result<_, __taskgroup::BoxError> {
 ///         let __taskgroup_value = Ok(match () { () => BODY });  // `?` in BODY fails the body
 ///         __taskgroup_value
@@ -97,6 +82,14 @@ fn lower_run(input: &TaskGroupInput, private: &TokenStream) -> TokenStream {
     let param_attr = body.implicit.then(|| quote!(#[allow(unused_variables)]));
     let param_ty = match &body.param_ty {
         Some(ty) => ty.to_token_stream(),
+        // A local group's body gets a `LocalScope` (tasks need not be `Send`).
+        None if input
+            .options
+            .iter()
+            .any(|option| option.kind == OptionKind::Local) =>
+        {
+            quote!(#private::LocalScope)
+        }
         None => quote!(#private::TaskGroup),
     };
     let expr = &body.expr;

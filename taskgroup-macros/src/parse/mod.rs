@@ -8,6 +8,7 @@
 mod arm;
 mod body;
 pub(crate) mod cursor;
+pub(crate) mod fast;
 mod option;
 
 use syn::parse::ParseStream;

@@ -111,10 +111,10 @@ fn option_value(
         }
         return None;
     }
-    if known == Some(OptionKind::Supervise) {
+    if known.is_some_and(|kind| !kind.takes_value()) {
         cx.error_spanned_by(
             &tokens,
-            "option `supervise` takes no value; write `supervise,`",
+            format!("option `{name}` takes no value; write `{name},`"),
         );
         return None;
     }
