@@ -133,7 +133,7 @@ pub use taskgroup_macros::except_star;
 ///
 /// ```text
 /// task_group! {
-///     (OPTION = EXPR ,)*                  // name, timeout, deadline, limit, grace; `supervise,` `local,`
+///     (OPTION = EXPR ,)*                  // name, timeout, deadline, limit, grace, cancel_on; `supervise,` `local,`
 ///     |tg| BODY                           // an expression or block, in async context
 ///     (except* TYPE (| TYPE)* (as IDENT)? => ARM ,?)*
 ///     (except* PATTERN (| PATTERN)* (as IDENT)? => ARM ,?)*
@@ -170,7 +170,9 @@ pub use taskgroup_macros::except_star;
 ///   `anyhow::bail!`'s) does not compile: write `Err(anyhow!(..))?`.
 /// - Options map to the [`Builder`] methods of the same name: `name = "..."`,
 ///   `timeout = Duration`, `deadline = tokio::time::Instant`, `limit = usize`,
-///   `grace = Duration`, and the flags `supervise,` and `local,` (a local
+///   `grace = Duration`, `cancel_on = CancellationToken` (feature `tokio-util`:
+///   the token's cancellation shuts the group down), and the flags
+///   `supervise,` and `local,` (a local
 ///   group, [`Builder::local`]: `tg` is then a [`LocalScope`], whose scoped
 ///   tasks need not be `Send`). An option value that
 ///   contains a top-level `|` must be parenthesized.
