@@ -34,10 +34,14 @@ mod scoped_task;
 mod shape;
 mod shared;
 mod signal;
+mod snapshot;
+mod snapshot_display;
+mod snapshot_track;
 mod summary;
 mod sync;
 mod task;
 mod timeout;
+mod tokio_names;
 
 #[cfg(all(test, taskgroup_loom))]
 mod model_check;
@@ -56,5 +60,6 @@ pub use origin::{Origin, TaskId};
 pub use run::Run;
 pub use scope::{LocalScope, Scope};
 pub use scoped_handle::ScopedHandle;
+pub use snapshot::{GroupSnapshot, GroupState, TaskSnapshot, TaskState};
 pub use task::TaskOutput;
 pub use timeout::Timeout;

@@ -27,6 +27,7 @@ use crate::live::LiveCount;
 use crate::origin::TaskName;
 use crate::registry::{TaskKey, Tasks};
 use crate::signal::Signal;
+use crate::snapshot_track::{Aside, Watch};
 use crate::sync::{lock, AtomicBool, Mutex, Ordering};
 use crate::timeout::Ambient;
 use crate::{ErrorGroup, Node, Origin, TaskId, TASK_GROUP_MESSAGE};
@@ -36,7 +37,7 @@ pub(crate) type Payload = Box<dyn Any + Send + 'static>;
 
 /// What the registry keeps of every task's [`Origin`] besides its name (kept
 /// aside: few tasks have one): its id and where it was spawned.
-type Spawned = (TaskId, &'static Location<'static>);
+pub(crate) type Spawned = (TaskId, &'static Location<'static>);
 
 pub(crate) struct Shared {
     pub(crate) name: Option<Arc<str>>,
@@ -49,7 +50,7 @@ pub(crate) struct Shared {
     pub(crate) cancellation: Signal,
     /// Abort handles of the running tasks, to stop them, and whether they were
     /// (the `stopped` flag); with who each task is, read when it fails.
-    tasks: Tasks<AbortHandle, Spawned, TaskName>,
+    tasks: Tasks<AbortHandle, Spawned, Aside>,
     pub(crate) grace: Option<Duration>,
     pub(crate) supervise: bool,
     pub(crate) limit: Option<Arc<Semaphore>>,
@@ -61,6 +62,11 @@ pub(crate) struct Shared {
     finished: AtomicBool,
     /// Who waits for this group's tasks if its future is dropped mid-way.
     handover: Handover,
+    /// What snapshots read besides the registry.
+    pub(crate) watch: Watch,
+    /// The group's span, parent of its tasks' spans.
+    #[cfg(feature = "tracing")]
+    pub(crate) span: tracing::Span,
 }
 
 pub(crate) struct Config {
@@ -73,6 +79,10 @@ pub(crate) struct Config {
 
 impl Shared {
     pub(crate) fn new(config: Config, runtime: tokio::runtime::Handle) -> Self {
+        // A child of the span current where the group starts: a nested group's
+        // span sits under the task (or group body) that runs it.
+        #[cfg(feature = "tracing")]
+        let span = tracing::info_span!("task_group", group = config.name.as_deref());
         Shared {
             name: config.name,
             live: LiveCount::new(), // the body
@@ -93,6 +103,9 @@ impl Shared {
             panic: Mutex::new(None),
             finished: AtomicBool::new(false),
             handover: Handover::default(),
+            watch: Watch::new(config.limit),
+            #[cfg(feature = "tracing")]
+            span,
         }
     }
 
@@ -198,14 +211,34 @@ impl Shared {
         location: &'static Location<'static>,
     ) -> TaskKey {
         self.tasks
-            .reserve((id, location), name, self.live.running())
+            .reserve((id, location), Aside::new(name), self.live.running())
     }
 
     /// Who the task with `key` is, as the origin of its error (its name shared,
     /// not copied).
     pub(crate) fn origin(&self, key: TaskKey) -> Option<Origin> {
-        let ((id, location), name) = self.tasks.info(key)?;
-        Some(Origin::task(id, name, location))
+        let ((id, location), aside) = self.tasks.info(key)?;
+        Some(Origin::task(
+            id,
+            aside.and_then(|aside| aside.name),
+            location,
+        ))
+    }
+
+    /// Calls `each` with every entry of the registry (see [`Tasks::for_each`]).
+    pub(crate) fn each_task(
+        &self,
+        each: impl FnMut(Option<&AbortHandle>, &Spawned, Option<&Aside>),
+    ) {
+        self.tasks.for_each(each);
+    }
+
+    /// The task with `key` no longer waits for a permit (it has one, or never
+    /// will).
+    pub(crate) fn admitted(&self, key: TaskKey) {
+        if let Some(((id, _), _)) = self.tasks.info(key) {
+            self.watch.admitted(id);
+        }
     }
 
     /// Fills a task's entry once it is spawned (see [`Tasks::register`]).

@@ -1,0 +1,93 @@
+//! What a group keeps so that a snapshot can say more than the registry does:
+//! which tasks wait for a permit under `limit`, and (when ages are recorded)
+//! when each task was spawned.
+//!
+//! None of it costs a group that is never looked at: the waiting set is
+//! touched only by tasks that actually queue for a permit (they have just
+//! taken the semaphore's lock anyway), and spawn times are read from the
+//! clock only once [`record_ages`] was switched on, which costs every other
+//! spawn one relaxed load.
+
+use std::collections::BTreeSet;
+
+use tokio::time::Instant;
+
+use crate::origin::TaskName;
+use crate::sync::{lock, Mutex};
+use crate::TaskId;
+
+/// Whether spawns read the clock, so that snapshots show ages.
+static AGES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Switches recording of spawn times on or off, for the whole process.
+pub(crate) fn record_ages(on: bool) {
+    AGES.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The time now, if ages are recorded.
+#[inline]
+pub(crate) fn now_if_recording() -> Option<Instant> {
+    if AGES.load(std::sync::atomic::Ordering::Relaxed) {
+        Some(Instant::now())
+    } else {
+        None
+    }
+}
+
+/// What the registry keeps beside a task's entry, for the few tasks that have
+/// any of it: a name, or a spawn time.
+#[derive(Clone)]
+pub(crate) struct Aside {
+    pub(crate) name: Option<TaskName>,
+    pub(crate) spawned: Option<Instant>,
+}
+
+impl Aside {
+    /// `None` (no map entry at all) for an unnamed task while ages are off.
+    #[inline]
+    pub(crate) fn new(name: Option<TaskName>) -> Option<Aside> {
+        let spawned = now_if_recording();
+        if name.is_none() && spawned.is_none() {
+            return None;
+        }
+        Some(Aside { name, spawned })
+    }
+}
+
+/// A group's state for snapshots.
+pub(crate) struct Watch {
+    /// When the group started, if ages are recorded.
+    pub(crate) started: Option<Instant>,
+    /// The group's limit, as given.
+    pub(crate) limit: Option<usize>,
+    /// The tasks queued for a permit under the limit.
+    waiting: Mutex<BTreeSet<TaskId>>,
+}
+
+impl Watch {
+    pub(crate) fn new(limit: Option<usize>) -> Self {
+        Watch {
+            started: now_if_recording(),
+            limit,
+            waiting: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    /// The task `id` queues for a permit.
+    pub(crate) fn queued(&self, id: TaskId) {
+        lock(&self.waiting).insert(id);
+    }
+
+    /// The task `id` has its permit, or will never get one.
+    pub(crate) fn admitted(&self, id: TaskId) {
+        lock(&self.waiting).remove(&id);
+    }
+
+    /// The tasks waiting now (empty without a limit, with no lock taken).
+    pub(crate) fn waiting(&self) -> BTreeSet<TaskId> {
+        if self.limit.is_none() {
+            return BTreeSet::new();
+        }
+        lock(&self.waiting).clone()
+    }
+}
