@@ -161,7 +161,7 @@ impl TaskGroup {
         self.spawn_with(None, future, Location::caller())
     }
 
-    fn spawn_with<F>(
+    pub(crate) fn spawn_with<F>(
         &self,
         name: Option<TaskName>,
         future: F,
@@ -334,7 +334,7 @@ impl TaskGroup {
     /// collected errors if any task failed, and otherwise an `ErrorGroup` whose
     /// one leaf is [`Cancelled`](crate::Cancelled).
     pub fn cancel(&self) {
-        self.shared.cancel();
+        self.shared.request_cancel(None);
     }
 
     /// Waits until the group starts cancelling: how a task notices cancellation

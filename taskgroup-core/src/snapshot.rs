@@ -1,15 +1,13 @@
 //! [`TaskGroup::snapshot`]: what a running group is doing, as data for tools
 //! and as a tree to print (`python -m asyncio pstree`, a Java thread dump of
-//! structured scopes).
+//! structured scopes). Taking one is `snapshot_take.rs`.
 
 use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use crate::snapshot_track;
-use crate::{TaskGroup, TaskId};
+use crate::{CancelReason, TaskId};
 
 /// A group as [`TaskGroup::snapshot`] saw it: its state, its tasks that had
 /// not ended, and the groups nested in its body. `Display` draws the tree
@@ -24,6 +22,8 @@ pub struct GroupSnapshot {
     pub name: Option<Arc<str>>,
     /// Running, cancelling or finished.
     pub state: GroupState,
+    /// Why the group is cancelling, once it is.
+    pub cancel_reason: Option<CancelReason>,
     /// The limit on how many tasks run at once, if any.
     pub limit: Option<usize>,
     /// How long the group has run, if ages are recorded
@@ -31,8 +31,9 @@ pub struct GroupSnapshot {
     pub age: Option<Duration>,
     /// The tasks that had not ended, in spawn order.
     pub tasks: Vec<TaskSnapshot>,
-    /// The groups running in this group's body (groups running inside a task
-    /// are in that task's [`TaskSnapshot::groups`]).
+    /// The groups running in this group's body or its scoped tasks (groups
+    /// running inside a spawned task are in that task's
+    /// [`TaskSnapshot::groups`]).
     pub groups: Vec<GroupSnapshot>,
 }
 
@@ -46,6 +47,9 @@ pub struct TaskSnapshot {
     pub name: Option<Arc<str>>,
     /// What it is doing.
     pub state: TaskState,
+    /// Why it is being cancelled: its group's reason, once the group
+    /// cancels.
+    pub cancel_reason: Option<CancelReason>,
     /// Where it was spawned.
     pub location: &'static Location<'static>,
     /// How long ago it was spawned, if ages are recorded
@@ -76,6 +80,9 @@ pub enum TaskState {
     Running,
     /// It waits for its turn under the group's limit.
     WaitingForPermit,
+    /// A background task ([`TaskGroup::spawn_background`](crate::TaskGroup::spawn_background)),
+    /// running until the group's work is done.
+    Background,
     /// Its group is cancelling and it has not ended yet.
     Cancelling,
 }
@@ -107,89 +114,5 @@ impl GroupSnapshot {
     /// ```
     pub fn record_ages(on: bool) {
         snapshot_track::record_ages(on);
-    }
-}
-
-impl TaskGroup {
-    /// What the group is doing now: its state, every task that has not ended
-    /// (name, id, state, spawn site, age), and the groups nested in it; print
-    /// it with `{}` for a tree like `python -m asyncio pstree`.
-    ///
-    /// It can be called from the body, from a task, or from another thread
-    /// through a [`spawner`](Self::spawner): it never waits for other work,
-    /// only for the registry's lock, which spawns hold briefly. Tasks running
-    /// on other threads may end meanwhile, so a snapshot is a moment's view.
-    ///
-    /// Scoped tasks ([`Scope::spawn_scoped`](crate::Scope::spawn_scoped)) live
-    /// inside the group's own future and are not listed.
-    ///
-    /// ```
-    /// use taskgroup_core::{TaskGroup, TaskState};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// TaskGroup::builder()
-    ///     .name("jobs")
-    ///     .limit(1)
-    ///     .run(async |tg| {
-    ///         tg.spawn_named("first", std::future::pending::<()>());
-    ///         tg.spawn_named("second", async {});
-    ///         tokio::task::yield_now().await;
-    ///         let snapshot = tg.snapshot();
-    ///         let states: Vec<_> = snapshot.tasks.iter().map(|t| t.state).collect();
-    ///         assert_eq!(states, [TaskState::Running, TaskState::WaitingForPermit]);
-    ///         println!("{snapshot}");
-    ///         tg.cancel();
-    ///         Ok::<_, std::fmt::Error>(())
-    ///     })
-    ///     .await
-    ///     .unwrap();
-    /// # }
-    /// ```
-    pub fn snapshot(&self) -> GroupSnapshot {
-        let shared = &*self.shared;
-        let now = Instant::now();
-        let state = if shared.is_finished() {
-            GroupState::Finished
-        } else if shared.cancellation.is_fired() {
-            GroupState::Cancelling
-        } else {
-            GroupState::Running
-        };
-        let waiting = shared.watch.waiting();
-        let mut tasks = Vec::new();
-        shared.each_task(|handle, &(id, location), aside| {
-            if handle.is_some_and(tokio::task::AbortHandle::is_finished) {
-                return; // ended; its entry waits for a sweep
-            }
-            let state = if waiting.contains(&id) && state == GroupState::Running {
-                TaskState::WaitingForPermit
-            } else if state == GroupState::Running {
-                TaskState::Running
-            } else {
-                TaskState::Cancelling
-            };
-            tasks.push(TaskSnapshot {
-                id,
-                name: aside.and_then(|aside| aside.name.clone()),
-                state,
-                location,
-                age: aside
-                    .and_then(|aside| aside.spawned)
-                    .map(|spawned| now.saturating_duration_since(spawned)),
-                groups: Vec::new(),
-            });
-        });
-        tasks.sort_by_key(|task| task.id);
-        GroupSnapshot {
-            name: shared.name.clone(),
-            state,
-            limit: shared.watch.limit,
-            age: shared
-                .watch
-                .started
-                .map(|started| now.saturating_duration_since(started)),
-            tasks,
-            groups: Vec::new(),
-        }
     }
 }

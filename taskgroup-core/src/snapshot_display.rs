@@ -4,7 +4,7 @@
 //! ```text
 //! task group "server" (running, limit 2)
 //! ├── task "accept" #1 (running) spawned at src/main.rs:12:8
-//! │   └── task group "connection" (cancelling)
+//! │   └── task group "connection" (cancelling) because the group's deadline expired
 //! │       └── task #3 (cancelling) spawned at src/main.rs:20:12
 //! └── task #2 (waiting for a permit) spawned at src/main.rs:13:8
 //! ```
@@ -22,7 +22,8 @@ impl fmt::Display for GroupSnapshot {
 }
 
 impl fmt::Display for TaskSnapshot {
-    /// The task's own line, without the groups nested in it.
+    /// The task's own line, without the groups nested in it (nor its group's
+    /// cancel reason, which its group's line gives).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("task ")?;
         if let Some(name) = &self.name {
@@ -39,6 +40,7 @@ impl fmt::Display for TaskState {
         f.write_str(match self {
             TaskState::Running => "running",
             TaskState::WaitingForPermit => "waiting for a permit",
+            TaskState::Background => "background",
             TaskState::Cancelling => "cancelling",
         })
     }
@@ -54,7 +56,7 @@ impl fmt::Display for GroupState {
     }
 }
 
-/// `task group "name" (state, limit n, age)`, and where it runs when that is
+/// `task group "name" (state, limit n, age) because why`, and where it runs when that is
 /// its enclosing group's body.
 fn write_group_line(
     f: &mut fmt::Formatter<'_>,
@@ -71,6 +73,9 @@ fn write_group_line(
     }
     write_age(f, group.age)?;
     f.write_char(')')?;
+    if let Some(reason) = &group.cancel_reason {
+        write!(f, " because {reason}")?;
+    }
     if in_body {
         f.write_str(" in the body")?;
     }

@@ -1,10 +1,12 @@
 //! What a group keeps so that a snapshot can say more than the registry does:
-//! which tasks wait for a permit under `limit`, and (when ages are recorded)
-//! when each task was spawned.
+//! which tasks wait for a permit under `limit`, which run in the background,
+//! which tokio task a nested group runs in, and (when ages are recorded) when
+//! each task was spawned.
 //!
 //! None of it costs a group that is never looked at: the waiting set is
 //! touched only by tasks that actually queue for a permit (they have just
-//! taken the semaphore's lock anyway), and spawn times are read from the
+//! taken the semaphore's lock anyway), the background set only by background
+//! spawns, the tokio task id only by groups that nest, and spawn times are read from the
 //! clock only once [`record_ages`] was switched on, which costs every other
 //! spawn one relaxed load.
 
@@ -60,17 +62,35 @@ pub(crate) struct Watch {
     pub(crate) started: Option<Instant>,
     /// The group's limit, as given.
     pub(crate) limit: Option<usize>,
+    /// The tokio task the group runs in, if it is nested (read once, when a
+    /// nested group starts: only groups that nest pay for it).
+    pub(crate) runs_in: Option<tokio::task::Id>,
     /// The tasks queued for a permit under the limit.
     waiting: Mutex<BTreeSet<TaskId>>,
+    /// The background tasks (only background spawns touch it).
+    background: Mutex<BTreeSet<TaskId>>,
 }
 
 impl Watch {
-    pub(crate) fn new(limit: Option<usize>) -> Self {
+    pub(crate) fn new(limit: Option<usize>, nested: bool) -> Self {
         Watch {
             started: now_if_recording(),
             limit,
+            runs_in: if nested { tokio::task::try_id() } else { None },
             waiting: Mutex::new(BTreeSet::new()),
+            background: Mutex::new(BTreeSet::new()),
         }
+    }
+
+    /// The task `id` runs in the background.
+    pub(crate) fn background(&self, id: TaskId) {
+        lock(&self.background).insert(id);
+    }
+
+    /// The background tasks (ended ones may still be in it: the snapshot
+    /// lists only the tasks it finds running).
+    pub(crate) fn backgrounds(&self) -> BTreeSet<TaskId> {
+        lock(&self.background).clone()
     }
 
     /// The task `id` queues for a permit.

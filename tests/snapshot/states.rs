@@ -3,7 +3,7 @@
 use std::future::pending;
 use std::time::Duration;
 
-use taskgroup::{GroupState, TaskGroup, TaskState};
+use taskgroup::{CancelReason, GroupState, TaskGroup, TaskState};
 
 type Done = Result<(), std::fmt::Error>;
 
@@ -132,6 +132,98 @@ async fn without_recorded_ages_a_snapshot_has_none() {
         assert_eq!(snapshot.age, None);
         assert_eq!(snapshot.tasks[0].age, None);
         tg.cancel();
+        Done::Ok(())
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn background_tasks_are_listed_as_background() {
+    TaskGroup::run(async |tg| {
+        let heartbeat = tg.spawn_background(pending::<()>());
+        let work = tg.spawn(pending::<()>());
+        let snapshot = tg.snapshot();
+        let states: Vec<_> = snapshot.tasks.iter().map(|t| (t.id, t.state)).collect();
+        assert_eq!(
+            states,
+            [
+                (heartbeat.id(), TaskState::Background),
+                (work.id(), TaskState::Running)
+            ]
+        );
+        tg.cancel();
+        Done::Ok(())
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_cancelling_group_gives_its_reason_to_itself_and_its_tasks() {
+    TaskGroup::builder()
+        .grace(Duration::from_secs(60))
+        .run(async |tg| {
+            tg.spawn(pending::<()>());
+            assert_eq!(tg.snapshot().cancel_reason, None);
+            tg.cancel_with("enough");
+            let snapshot = tg.snapshot();
+            let reason = CancelReason::Requested(Some("enough".into()));
+            assert_eq!(snapshot.cancel_reason.as_ref(), Some(&reason));
+            assert_eq!(snapshot.tasks[0].cancel_reason.as_ref(), Some(&reason));
+            assert!(snapshot.to_string().contains("because cancelled: enough"));
+            Done::Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_nested_in_a_task_is_listed_under_that_task_and_one_in_the_body_under_the_group() {
+    let (ready, mut started) = tokio::sync::mpsc::unbounded_channel::<()>();
+    TaskGroup::run(async |tg| {
+        let in_task = tg.spawn_named("runs-a-group", async move {
+            TaskGroup::builder()
+                .name("in-task")
+                .run(async |inner| {
+                    inner.spawn(pending::<()>());
+                    ready.send(()).unwrap();
+                    pending::<Done>().await
+                })
+                .await
+        });
+        let group = tg.spawner();
+        TaskGroup::builder()
+            .name("in-body")
+            .run(async |_| {
+                started.recv().await;
+                let snapshot = group.snapshot();
+                let task = snapshot
+                    .tasks
+                    .iter()
+                    .find(|t| t.id == in_task.id())
+                    .unwrap();
+                let under_task: Vec<_> = task.groups.iter().map(|g| g.name.clone()).collect();
+                assert_eq!(under_task, [Some("in-task".into())]);
+                assert_eq!(task.groups[0].tasks.len(), 1);
+                let in_body: Vec<_> = snapshot.groups.iter().map(|g| g.name.clone()).collect();
+                assert_eq!(in_body, [Some("in-body".into())]);
+                Done::Ok(())
+            })
+            .await
+            .unwrap();
+        tg.cancel();
+        Done::Ok(())
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_finished_nested_group_is_no_longer_listed() {
+    TaskGroup::run(async |tg| {
+        TaskGroup::run(async |_| Done::Ok(())).await.unwrap();
+        assert!(tg.snapshot().groups.is_empty());
         Done::Ok(())
     })
     .await

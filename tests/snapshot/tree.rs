@@ -1,5 +1,6 @@
-//! The tree of a running program, pinned with insta: two nested groups, one
-//! with a limit, one cancelled and in its grace period.
+//! The tree of a running program, pinned with insta: two nested groups in
+//! tasks, one with a limit, one cancelled and in its grace period; a group in
+//! a scoped task of the body; a background task.
 
 use std::future::pending;
 use std::time::Duration;
@@ -37,15 +38,28 @@ async fn the_tree_of_a_program_with_two_nested_groups_a_limit_and_a_cancelled_gr
                     .grace(Duration::from_secs(3600))
                     .run(async |flush| {
                         flush.spawn_named("flush-disk", pending::<()>());
-                        flush.cancel();
+                        flush.cancel_with("shutting down");
                         ready_cleanup.send(()).unwrap();
                         pending::<Done>().await
                     })
                     .await
             });
             tg.spawn(pending::<()>());
-            setup.recv().await;
-            setup.recv().await;
+            tg.spawn_background_named("heartbeat", pending::<()>());
+            let ready_scoped = ready.clone();
+            tg.spawn_scoped(async move {
+                TaskGroup::builder()
+                    .name("in-scope")
+                    .run(async |scoped| {
+                        scoped.spawn_named("scoped-child", pending::<()>());
+                        ready_scoped.send(()).unwrap();
+                        pending::<Done>().await
+                    })
+                    .await
+            });
+            for _ in 0..3 {
+                setup.recv().await;
+            }
             let tree = tg.snapshot().to_string();
             tg.cancel();
             Ok::<_, std::fmt::Error>(tree)
