@@ -10,6 +10,8 @@
 //! starts and links itself under it, in a process-wide table, so only groups
 //! that nest pay for the table and its lock; an enclosing group that cancels
 //! looks in it only while some link exists.
+//! A snapshot of a group finds the groups nested in it through the same
+//! links.
 //!
 //! A group that starts after its enclosing group began cancelling (a cleanup
 //! group inside the grace period) is not cancelled by it, as a timeout inside

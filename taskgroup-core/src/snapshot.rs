@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::snapshot_track;
 use crate::{CancelReason, TaskId};
 
-/// A group as [`TaskGroup::snapshot`] saw it: its state, its tasks that had
+/// A group as [`TaskGroup::snapshot`](crate::TaskGroup::snapshot) saw it: its state, its tasks that had
 /// not ended, and the groups nested in its body. `Display` draws the tree
 /// (`{}`), as `python -m asyncio pstree` does.
 ///
