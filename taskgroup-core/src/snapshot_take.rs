@@ -60,8 +60,8 @@ impl Shared {
             GroupState::Running
         };
         let cancel_reason = shared.cancel_reason().cloned();
-        let waiting = shared.watch.waiting();
-        let background = shared.watch.backgrounds();
+        let rare = shared.watch.rare();
+        let (waiting, background) = (&rare.waiting, &rare.background);
         let mut tasks = Vec::new();
         // The tokio task each listed task runs as, to place nested groups.
         let mut runs_as = Vec::new();
@@ -106,9 +106,8 @@ impl Shared {
             name: shared.name.clone(),
             state,
             cancel_reason,
-            limit: shared.watch.limit,
-            age: shared
-                .watch
+            limit: rare.limit,
+            age: rare
                 .started
                 .map(|started| now.saturating_duration_since(started)),
             tasks,

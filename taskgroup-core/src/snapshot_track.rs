@@ -56,58 +56,73 @@ impl Aside {
     }
 }
 
-/// A group's state for snapshots.
+/// A group's state for snapshots: two words in every group; the rest is
+/// allocated only by groups that need it (a limit, ages, a background task),
+/// so that the group's shared state stays in its allocator size class.
 pub(crate) struct Watch {
+    /// The tokio task the group runs in, if it is nested (read once, when a
+    /// nested group starts: only groups that nest pay for it).
+    pub(crate) runs_in: Option<tokio::task::Id>,
+    rare: Mutex<Option<Box<Rare>>>,
+}
+
+/// What few groups have, as a snapshot reads it.
+#[derive(Clone, Default)]
+pub(crate) struct Rare {
     /// When the group started, if ages are recorded.
     pub(crate) started: Option<Instant>,
     /// The group's limit, as given.
     pub(crate) limit: Option<usize>,
-    /// The tokio task the group runs in, if it is nested (read once, when a
-    /// nested group starts: only groups that nest pay for it).
-    pub(crate) runs_in: Option<tokio::task::Id>,
     /// The tasks queued for a permit under the limit.
-    waiting: Mutex<BTreeSet<TaskId>>,
-    /// The background tasks (only background spawns touch it).
-    background: Mutex<BTreeSet<TaskId>>,
+    pub(crate) waiting: BTreeSet<TaskId>,
+    /// The background tasks (ended ones may still be in it: the snapshot
+    /// lists only the tasks it finds running).
+    pub(crate) background: BTreeSet<TaskId>,
 }
 
 impl Watch {
     pub(crate) fn new(limit: Option<usize>, nested: bool) -> Self {
+        let started = now_if_recording();
+        let rare = (started.is_some() || limit.is_some()).then(|| {
+            Box::new(Rare {
+                started,
+                limit,
+                ..Rare::default()
+            })
+        });
         Watch {
-            started: now_if_recording(),
-            limit,
             runs_in: if nested { tokio::task::try_id() } else { None },
-            waiting: Mutex::new(BTreeSet::new()),
-            background: Mutex::new(BTreeSet::new()),
+            rare: Mutex::new(rare),
         }
     }
 
-    /// The task `id` runs in the background.
-    pub(crate) fn background(&self, id: TaskId) {
-        lock(&self.background).insert(id);
-    }
-
-    /// The background tasks (ended ones may still be in it: the snapshot
-    /// lists only the tasks it finds running).
-    pub(crate) fn backgrounds(&self) -> BTreeSet<TaskId> {
-        lock(&self.background).clone()
+    fn with(&self, change: impl FnOnce(&mut Rare)) {
+        change(lock(&self.rare).get_or_insert_with(Box::default));
     }
 
     /// The task `id` queues for a permit.
     pub(crate) fn queued(&self, id: TaskId) {
-        lock(&self.waiting).insert(id);
+        self.with(|rare| {
+            rare.waiting.insert(id);
+        });
     }
 
     /// The task `id` has its permit, or will never get one.
     pub(crate) fn admitted(&self, id: TaskId) {
-        lock(&self.waiting).remove(&id);
+        self.with(|rare| {
+            rare.waiting.remove(&id);
+        });
     }
 
-    /// The tasks waiting now (empty without a limit, with no lock taken).
-    pub(crate) fn waiting(&self) -> BTreeSet<TaskId> {
-        if self.limit.is_none() {
-            return BTreeSet::new();
-        }
-        lock(&self.waiting).clone()
+    /// The task `id` runs in the background.
+    pub(crate) fn background(&self, id: TaskId) {
+        self.with(|rare| {
+            rare.background.insert(id);
+        });
+    }
+
+    /// A copy of what few groups have (all empty for most).
+    pub(crate) fn rare(&self) -> Rare {
+        lock(&self.rare).as_deref().cloned().unwrap_or_default()
     }
 }
