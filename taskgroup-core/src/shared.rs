@@ -475,6 +475,6 @@ impl Nested for Shared {
     }
 
     fn snapshot(&self) -> (Option<tokio::task::Id>, crate::GroupSnapshot) {
-        (self.watch.runs_in, self.take_snapshot())
+        (self.watch.runs_in(), self.take_snapshot())
     }
 }

@@ -56,13 +56,11 @@ impl Aside {
     }
 }
 
-/// A group's state for snapshots: two words in every group; the rest is
-/// allocated only by groups that need it (a limit, ages, a background task),
-/// so that the group's shared state stays in its allocator size class.
+/// A group's state for snapshots: two words in every group (a lock and a
+/// pointer); the rest is allocated only by groups that need it (a limit,
+/// ages, a background task, an enclosing group), so that the group's shared
+/// state stays small.
 pub(crate) struct Watch {
-    /// The tokio task the group runs in, if it is nested (read once, when a
-    /// nested group starts: only groups that nest pay for it).
-    pub(crate) runs_in: Option<tokio::task::Id>,
     rare: Mutex<Option<Box<Rare>>>,
 }
 
@@ -73,6 +71,9 @@ pub(crate) struct Rare {
     pub(crate) started: Option<Instant>,
     /// The group's limit, as given.
     pub(crate) limit: Option<usize>,
+    /// The tokio task the group runs in, if it is nested (read once, when a
+    /// nested group starts: only groups that nest pay for it).
+    pub(crate) runs_in: Option<tokio::task::Id>,
     /// The tasks queued for a permit under the limit.
     pub(crate) waiting: BTreeSet<TaskId>,
     /// The background tasks (ended ones may still be in it: the snapshot
@@ -81,17 +82,18 @@ pub(crate) struct Rare {
 }
 
 impl Watch {
+    #[inline]
     pub(crate) fn new(limit: Option<usize>, nested: bool) -> Self {
         let started = now_if_recording();
-        let rare = (started.is_some() || limit.is_some()).then(|| {
+        let rare = (started.is_some() || limit.is_some() || nested).then(|| {
             Box::new(Rare {
                 started,
                 limit,
+                runs_in: if nested { tokio::task::try_id() } else { None },
                 ..Rare::default()
             })
         });
         Watch {
-            runs_in: if nested { tokio::task::try_id() } else { None },
             rare: Mutex::new(rare),
         }
     }
@@ -119,6 +121,11 @@ impl Watch {
         self.with(|rare| {
             rare.background.insert(id);
         });
+    }
+
+    /// The tokio task the group runs in, if it is nested.
+    pub(crate) fn runs_in(&self) -> Option<tokio::task::Id> {
+        lock(&self.rare).as_ref().and_then(|rare| rare.runs_in)
     }
 
     /// A copy of what few groups have (all empty for most).
