@@ -264,13 +264,9 @@ pub mod __private {
     pub use core::option::Option::Some;
     pub use core::result::Result::{self, Ok};
     pub use taskgroup_core::__macro_support::*;
-    pub use taskgroup_core::{BoxError, ErrorGroup, ExceptStar, Raise};
-    // The body's handle, under the name the expansion uses for the parameter
-    // type (`|tg: __taskgroup::TaskGroup|`) and the builder
-    // (`__taskgroup::TaskGroup::builder()`): a `Scope`, which derefs to a
-    // `TaskGroup`.
-    pub use taskgroup_core::LocalScope;
-    pub use taskgroup_core::Scope as TaskGroup;
+    pub use taskgroup_core::{
+        BoxError, ErrorGroup, ExceptStar, LocalScope, Raise, Scope, TaskGroup,
+    };
     pub use taskgroup_macros::task_group_impl;
 }
 
