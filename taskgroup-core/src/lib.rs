@@ -42,11 +42,16 @@ mod shared;
 #[cfg(feature = "tokio-util")]
 mod shutdown;
 mod signal;
+mod snapshot;
+mod snapshot_display;
+mod snapshot_take;
+mod snapshot_track;
 mod start;
 mod summary;
 mod sync;
 mod task;
 mod timeout;
+mod tokio_names;
 
 #[cfg(all(test, taskgroup_loom))]
 mod model_check;
@@ -69,6 +74,7 @@ pub use origin::{Origin, TaskId};
 pub use run::Run;
 pub use scope::{LocalScope, Scope};
 pub use scoped_handle::ScopedHandle;
+pub use snapshot::{GroupSnapshot, GroupState, TaskSnapshot, TaskState};
 pub use start::{Ready, StartError};
 pub use task::TaskOutput;
 pub use timeout::Timeout;

@@ -10,6 +10,8 @@
 //! starts and links itself under it, in a process-wide table, so only groups
 //! that nest pay for the table and its lock; an enclosing group that cancels
 //! looks in it only while some link exists.
+//! A snapshot of a group finds the groups nested in it through the same
+//! links.
 //!
 //! A group that starts after its enclosing group began cancelling (a cleanup
 //! group inside the grace period) is not cancelled by it, as a timeout inside
@@ -21,7 +23,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError, Weak};
 
-use crate::CancelReason;
+use crate::{CancelReason, GroupSnapshot};
 
 /// Names a group in the table of links; 0 is no group.
 pub(crate) type GroupKey = u64;
@@ -66,6 +68,10 @@ impl Drop for Restore {
 pub(crate) trait Nested: Send + Sync {
     /// Starts cancelling for `reason`, which comes from outside the group.
     fn cancel_from_outside(&self, reason: CancelReason);
+
+    /// What the group is doing, and the tokio task it runs in (to place it
+    /// under that task in its enclosing group's snapshot).
+    fn snapshot(&self) -> (Option<tokio::task::Id>, GroupSnapshot);
 }
 
 type Children = HashMap<GroupKey, Vec<(GroupKey, Weak<dyn Nested>)>>;
@@ -94,6 +100,19 @@ pub(crate) fn unlink(parent: GroupKey, key: GroupKey) {
             links.remove(&parent);
         }
     }
+}
+
+/// The groups nested in `parent` that still run (for its snapshot); no lock
+/// taken while no group nests anywhere.
+pub(crate) fn children(parent: GroupKey) -> Vec<Arc<dyn Nested>> {
+    if LINKED.load(Ordering::SeqCst) == 0 {
+        return Vec::new();
+    }
+    let links = LINKS.lock().unwrap_or_else(PoisonError::into_inner);
+    let Some(children) = links.get(&parent) else {
+        return Vec::new();
+    };
+    children.iter().filter_map(|(_, c)| c.upgrade()).collect()
 }
 
 /// Cancels every group nested in `parent`, which is cancelling for `reason`.

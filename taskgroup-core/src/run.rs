@@ -160,6 +160,9 @@ where
         let Some(group) = this.group.as_mut() else {
             panic!("a task group's `run` future polled after it completed");
         };
+        // The body and the scoped tasks run inside the group's span.
+        #[cfg(feature = "tracing")]
+        let _span = group.shared.span.clone().entered();
         if !group.advance(this.body.as_mut(), cx) {
             return Poll::Pending;
         }

@@ -30,6 +30,7 @@ use crate::origin::TaskName;
 use crate::registry::{TaskKey, Tasks};
 use crate::reschedule::Schedule;
 use crate::signal::Signal;
+use crate::snapshot_track::{Aside, Watch};
 use crate::sync::{lock, AtomicBool, AtomicUsize, Mutex, Ordering};
 use crate::timeout::{Ambient, Context};
 use crate::{CancelReason, ErrorGroup, Node, Origin, TaskId, TASK_GROUP_MESSAGE};
@@ -39,7 +40,7 @@ pub(crate) type Payload = Box<dyn Any + Send + 'static>;
 
 /// What the registry keeps of every task's [`Origin`] besides its name (kept
 /// aside: few tasks have one): its id and where it was spawned.
-type Spawned = (TaskId, &'static Location<'static>);
+pub(crate) type Spawned = (TaskId, &'static Location<'static>);
 
 pub(crate) struct Shared {
     pub(crate) name: Option<Arc<str>>,
@@ -52,7 +53,7 @@ pub(crate) struct Shared {
     pub(crate) cancellation: Signal,
     /// Abort handles of the running tasks, to stop them, and whether they were
     /// (the `stopped` flag); with who each task is, read when it fails.
-    tasks: Tasks<AbortHandle, Spawned, TaskName>,
+    tasks: Tasks<AbortHandle, Spawned, Aside>,
     pub(crate) grace: Option<Duration>,
     pub(crate) supervise: bool,
     pub(crate) limit: Option<Arc<Semaphore>>,
@@ -79,6 +80,11 @@ pub(crate) struct Shared {
     finished: AtomicBool,
     /// Who waits for this group's tasks if its future is dropped mid-way.
     handover: Handover,
+    /// What snapshots read besides the registry.
+    pub(crate) watch: Watch,
+    /// The group's span, parent of its tasks' spans.
+    #[cfg(feature = "tracing")]
+    pub(crate) span: tracing::Span,
 }
 
 pub(crate) struct Config {
@@ -101,6 +107,10 @@ impl Shared {
         let enclosing = nested::enclosing();
         #[cfg(feature = "tokio-util")]
         let cancel_on = config.cancel_on.clone();
+        // A child of the span current where the group starts: a nested group's
+        // span sits under the task (or group body) that runs it.
+        #[cfg(feature = "tracing")]
+        let span = tracing::info_span!("task_group", group = config.name.as_deref());
         let shared = Arc::new(Shared {
             name: config.name,
             live: LiveCount::new(), // the body
@@ -131,6 +141,9 @@ impl Shared {
             panic: Mutex::new(None),
             finished: AtomicBool::new(false),
             handover: Handover::default(),
+            watch: Watch::new(config.limit, enclosing.is_some()),
+            #[cfg(feature = "tracing")]
+            span,
         });
         if let Some(parent) = enclosing {
             let weak: Weak<dyn Nested> = Arc::downgrade(&shared) as Weak<Shared>;
@@ -312,14 +325,39 @@ impl Shared {
         location: &'static Location<'static>,
     ) -> TaskKey {
         self.tasks
-            .reserve((id, location), name, self.live.running())
+            .reserve((id, location), Aside::new(name), self.live.running())
     }
 
     /// Who the task with `key` is, as the origin of its error (its name shared,
     /// not copied).
     pub(crate) fn origin(&self, key: TaskKey) -> Option<Origin> {
-        let ((id, location), name) = self.tasks.info(key)?;
-        Some(Origin::task(id, name, location))
+        let ((id, location), aside) = self.tasks.info(key)?;
+        Some(Origin::task(
+            id,
+            aside.and_then(|aside| aside.name),
+            location,
+        ))
+    }
+
+    /// The key that names this group among nested groups.
+    pub(crate) fn key(&self) -> GroupKey {
+        self.ambient.group
+    }
+
+    /// Calls `each` with every entry of the registry (see [`Tasks::for_each`]).
+    pub(crate) fn each_task(
+        &self,
+        each: impl FnMut(Option<&AbortHandle>, &Spawned, Option<&Aside>),
+    ) {
+        self.tasks.for_each(each);
+    }
+
+    /// The task with `key` no longer waits for a permit (it has one, or never
+    /// will).
+    pub(crate) fn admitted(&self, key: TaskKey) {
+        if let Some(((id, _), _)) = self.tasks.info(key) {
+            self.watch.admitted(id);
+        }
     }
 
     /// Fills a task's entry once it is spawned (see [`Tasks::register`]).
@@ -434,5 +472,9 @@ impl Shared {
 impl Nested for Shared {
     fn cancel_from_outside(&self, reason: CancelReason) {
         self.cancel(reason);
+    }
+
+    fn snapshot(&self) -> (Option<tokio::task::Id>, crate::GroupSnapshot) {
+        (self.watch.runs_in(), self.take_snapshot())
     }
 }

@@ -294,7 +294,12 @@ where
                 return Poll::Ready(Err(TaskError::Cancelled)); // ended already
             };
             let guard = &this.task.guard;
-            if std::task::ready!(admission.poll_turn(cx, &guard.shared)).is_none() {
+            let queued = matches!(admission, Admission::Queued(_));
+            let turn = std::task::ready!(admission.poll_turn(cx, &guard.shared));
+            if queued {
+                guard.shared.admitted(guard.key); // no longer waiting, for snapshots
+            }
+            if turn.is_none() {
                 guard.shared.count_cancelled(); // never given its turn
                 *this.admission = None;
                 return Poll::Ready(Err(TaskError::Cancelled));
@@ -368,7 +373,11 @@ where
     R: TaskOutput,
 {
     let shared = Arc::clone(&task.guard.shared);
+    let queued = matches!(admission, Admission::Queued(_));
     let turn = std::future::poll_fn(|cx| admission.poll_turn(cx, &shared)).await;
+    if queued {
+        shared.admitted(task.guard.key); // no longer waiting, for snapshots
+    }
     let permit = match (turn, admission) {
         (Some(()), Admission::Admitted(permit)) => Some(permit),
         _ => return Err(TaskError::Cancelled), // `task` drops its function
