@@ -22,7 +22,7 @@ use futures_util::task::AtomicWaker;
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 
-use crate::enclosing::Handover;
+use crate::handover::{Adopter, Handover};
 use crate::live::LiveCount;
 use crate::origin::TaskName;
 use crate::registry::{TaskKey, Tasks};
@@ -60,7 +60,7 @@ pub(crate) struct Shared {
     panic: Mutex<Option<Payload>>,
     finished: AtomicBool,
     /// Who waits for this group's tasks if its future is dropped mid-way.
-    handover: Handover,
+    handover: Handover<Shared>,
 }
 
 pub(crate) struct Config {
@@ -116,13 +116,6 @@ impl Shared {
             self.waker.wake();
             self.handover.release();
         }
-    }
-
-    /// Counts in the unit of a nested group's remaining tasks (see
-    /// [`Handover`]), even if the group is closed: it is stopping, and the
-    /// unit that drops the nested group keeps it from finishing meanwhile.
-    pub(crate) fn enter_adopted(&self) {
-        self.live.enter();
     }
 
     /// Hands what is still running over to `adopter`, which counts it as one
@@ -259,5 +252,18 @@ impl Shared {
         (!errors.is_empty()).then(|| {
             ErrorGroup::from_children(Cow::Borrowed(TASK_GROUP_MESSAGE), Vec::new(), errors)
         })
+    }
+}
+
+impl Adopter for Shared {
+    /// Counts in the unit of a nested group's remaining tasks, even if the
+    /// group is closed: it is stopping, and the unit that drops the nested
+    /// group keeps it from finishing meanwhile.
+    fn enter_adopted(&self) {
+        self.live.enter();
+    }
+
+    fn leave(&self) {
+        Shared::leave(self);
     }
 }
