@@ -68,7 +68,7 @@ HAND_USE = """
 pub async fn use_{n}() -> Result<usize, taskgroup::ErrorGroup> {{
     let result = taskgroup::TaskGroup::builder()
         .timeout(Duration::from_secs(1))
-        .run(async |tg: taskgroup::TaskGroup| -> Result<_, taskgroup::BoxError> {{
+        .run(async |tg: taskgroup::Scope| -> Result<_, taskgroup::BoxError> {{
             let handle = tg.spawn(work({n}));
             handle.id();
             Ok({n})

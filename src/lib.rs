@@ -133,7 +133,7 @@ pub use taskgroup_macros::except_star;
 ///
 /// ```text
 /// task_group! {
-///     (OPTION = EXPR ,)*                  // name, timeout, deadline, limit, grace; `supervise,` `local,`
+///     (OPTION = EXPR ,)*                  // name, timeout, deadline, limit, grace, cancel_on; `supervise,` `local,`
 ///     |tg| BODY                           // an expression or block, in async context
 ///     (except* TYPE (| TYPE)* (as IDENT)? => ARM ,?)*
 ///     (except* PATTERN (| PATTERN)* (as IDENT)? => ARM ,?)*
@@ -170,7 +170,9 @@ pub use taskgroup_macros::except_star;
 ///   `anyhow::bail!`'s) does not compile: write `Err(anyhow!(..))?`.
 /// - Options map to the [`Builder`] methods of the same name: `name = "..."`,
 ///   `timeout = Duration`, `deadline = tokio::time::Instant`, `limit = usize`,
-///   `grace = Duration`, and the flags `supervise,` and `local,` (a local
+///   `grace = Duration`, `cancel_on = CancellationToken` (feature `tokio-util`:
+///   the token's cancellation shuts the group down), and the flags
+///   `supervise,` and `local,` (a local
 ///   group, [`Builder::local`]: `tg` is then a [`LocalScope`], whose scoped
 ///   tasks need not be `Send`). An option value that
 ///   contains a top-level `|` must be parenthesized.
@@ -264,13 +266,9 @@ pub mod __private {
     pub use core::option::Option::Some;
     pub use core::result::Result::{self, Ok};
     pub use taskgroup_core::__macro_support::*;
-    pub use taskgroup_core::{BoxError, ErrorGroup, ExceptStar, Raise};
-    // The body's handle, under the name the expansion uses for the parameter
-    // type (`|tg: __taskgroup::TaskGroup|`) and the builder
-    // (`__taskgroup::TaskGroup::builder()`): a `Scope`, which derefs to a
-    // `TaskGroup`.
-    pub use taskgroup_core::LocalScope;
-    pub use taskgroup_core::Scope as TaskGroup;
+    pub use taskgroup_core::{
+        BoxError, ErrorGroup, ExceptStar, LocalScope, Raise, Scope, TaskGroup,
+    };
     pub use taskgroup_macros::task_group_impl;
 }
 

@@ -241,7 +241,7 @@ fn rest_of(result: Result<(), ErrorGroup>) -> Vec<Seen> {
 /// The same dispatch through `#[except_star]`, with a fixed arm list:
 /// parse, io or net, every other `JobError`, every `DbError`.
 #[except_star]
-fn by_macro(result: Result<(), ErrorGroup>, log: &mut Vec<Vec<Seen>>) -> Result<(), ErrorGroup> {
+fn by_macro(result: Result<(), ErrorGroup>, log: &mut [Vec<Seen>]) -> Result<(), ErrorGroup> {
     #[except_star]
     match result {
         Ok(()) => {}

@@ -468,22 +468,3 @@ async fn group_inside_an_except_star_function() -> Result<u32, ErrorGroup> {
 async fn markers_inside_a_group_inside_an_except_star_function() {
     assert_eq!(group_inside_an_except_star_function().await.unwrap(), 100);
 }
-
-#[tokio::test(flavor = "current_thread")]
-async fn local_option_runs_scoped_tasks_that_are_not_send() {
-    let counter = std::rc::Rc::new(std::cell::Cell::new(0));
-    let total = task_group! {
-        local,
-        timeout = Duration::from_secs(60),
-        |tg| {
-            for _ in 0..3 {
-                let counter = std::rc::Rc::clone(&counter);
-                tg.spawn_scoped(async move { counter.set(counter.get() + 1) });
-            }
-            7
-        }
-        except* Timeout => 0,
-    }
-    .unwrap();
-    assert_eq!((total, counter.get()), (7, 3));
-}

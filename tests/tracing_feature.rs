@@ -270,3 +270,32 @@ fn redact_numbers(text: &str) -> String {
     }
     out
 }
+
+/// A group that starts cancelling says why in one event.
+#[test]
+fn a_cancelling_group_logs_one_event_with_its_reason() {
+    let recorder = Recorder::default();
+    let _default = tracing::subscriber::set_default(recorder.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime
+        .block_on(TaskGroup::builder().name("jobs").run(async |tg| {
+            tg.cancel_with("maintenance");
+            tg.cancel(); // a second cancel is not a second event
+            Ok::<_, Boom>(())
+        }))
+        .unwrap();
+    let events = recorder.events.lock().unwrap();
+    let cancelling: Vec<_> = events
+        .iter()
+        .filter(|event| event.field("message") == Some("task group cancelling"))
+        .collect();
+    assert_eq!(cancelling.len(), 1, "{events:?}");
+    assert_eq!(
+        cancelling[0].field("reason"),
+        Some("cancelled: maintenance")
+    );
+    assert_eq!(cancelling[0].field("group"), Some("jobs"));
+}

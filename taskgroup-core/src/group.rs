@@ -10,6 +10,7 @@ use crate::shared::Shared;
 use crate::task::{
     limited_blocking, limited_task, run_task, Admission, BlockingTask, TaskGuard, TaskOutput,
 };
+use crate::tokio_names;
 use crate::{BoxError, Builder, Run, Scope, SpawnError, SpawnRefused, TaskHandle, TaskId};
 
 /// A group of tasks that finish together (Python's `asyncio.TaskGroup`).
@@ -160,7 +161,7 @@ impl TaskGroup {
         self.spawn_with(None, future, Location::caller())
     }
 
-    fn spawn_with<F>(
+    pub(crate) fn spawn_with<F>(
         &self,
         name: Option<TaskName>,
         future: F,
@@ -179,12 +180,17 @@ impl TaskGroup {
         // Two wrappers rather than one with an optional permit: a group without a
         // limit does not pay for the semaphore's wait in every task.
         let task = run_task(guard, future);
+        let runtime = &shared.runtime;
         let join = match &shared.limit {
             Some(limit) => {
-                let limited = limited_task(task, Admission::queue(limit));
-                shared.runtime.spawn(self.instrument(limited, id, &name))
+                let limited = limited_task(task, self.admission(limit, id));
+                tokio_names::spawn(
+                    runtime,
+                    name.as_deref(),
+                    self.instrument(limited, id, &name),
+                )
             }
-            None => shared.runtime.spawn(self.instrument(task, id, &name)),
+            None => tokio_names::spawn(runtime, name.as_deref(), self.instrument(task, id, &name)),
         };
         shared.register(key, join.abort_handle());
         Ok(TaskHandle::spawned(join, id, name))
@@ -199,6 +205,7 @@ impl TaskGroup {
         name: &Option<TaskName>,
     ) -> tracing::instrument::Instrumented<F> {
         let span = tracing::info_span!(
+            parent: &self.shared.span,
             "task",
             group = self.name(),
             task = name.as_deref(),
@@ -268,11 +275,13 @@ impl TaskGroup {
         let key = guard.key;
         let task = BlockingTask::new(f, guard);
         let shared = &self.shared;
+        let (runtime, task_name) = (&shared.runtime, name.as_deref());
         let join = match &shared.limit {
-            Some(limit) => shared
-                .runtime
-                .spawn(limited_blocking(task, Admission::queue(limit))),
-            None => shared.runtime.spawn_blocking(move || task.run(None)),
+            Some(limit) => {
+                let limited = limited_blocking(task, self.admission(limit, id));
+                tokio_names::spawn(runtime, task_name, limited)
+            }
+            None => tokio_names::spawn_blocking(runtime, task_name, move || task.run(None)),
         };
         shared.register(key, join.abort_handle());
         TaskHandle::spawned(join, id, name)
@@ -296,6 +305,16 @@ impl TaskGroup {
         Some((guard, id))
     }
 
+    /// The turn of the task `id` under the group's limit; a task that queues
+    /// is marked waiting for snapshots until it has its permit.
+    fn admission(&self, limit: &Arc<tokio::sync::Semaphore>, id: TaskId) -> Admission {
+        let admission = Admission::queue(limit);
+        if let Admission::Queued(_) = admission {
+            self.shared.watch.queued(id);
+        }
+        admission
+    }
+
     pub(crate) fn refusal(&self) -> SpawnRefused {
         if self.shared.is_finished() {
             SpawnRefused::Finished
@@ -315,7 +334,7 @@ impl TaskGroup {
     /// collected errors if any task failed, and otherwise an `ErrorGroup` whose
     /// one leaf is [`Cancelled`](crate::Cancelled).
     pub fn cancel(&self) {
-        self.shared.cancel();
+        self.shared.request_cancel(None);
     }
 
     /// Waits until the group starts cancelling: how a task notices cancellation

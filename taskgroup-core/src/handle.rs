@@ -120,10 +120,34 @@ impl PartialEq<&str> for FailureSummary {
 /// What a task gives its handle; tokio keeps it in the task's own allocation.
 pub(crate) type TaskResult<T> = Result<T, TaskError>;
 
+// Variants rather than a flag beside the join handle: a flag would make the
+// state, and every handle, a word bigger.
 enum State<T> {
     Running(JoinHandle<TaskResult<T>>),
+    /// Still running, and [`TaskHandle::cancel`] was called.
+    Aborting(JoinHandle<TaskResult<T>>),
     Done(TaskResult<T>),
+    /// Cancelled through this handle (`Done(Err(Cancelled))`, and why).
+    CancelledHere,
     Taken,
+}
+
+impl<T> State<T> {
+    fn join(&mut self) -> Option<(&mut JoinHandle<TaskResult<T>>, bool)> {
+        match self {
+            State::Running(join) => Some((join, false)),
+            State::Aborting(join) => Some((join, true)),
+            _ => None,
+        }
+    }
+}
+
+/// How a task's end leaves its handle; `here`: it was cancelled through it.
+fn ended<T>(joined: Result<TaskResult<T>, JoinError>, here: bool) -> State<T> {
+    match from_join(joined) {
+        Err(TaskError::Cancelled) if here => State::CancelledHere,
+        outcome => State::Done(outcome),
+    }
 }
 
 fn from_join<T>(joined: Result<TaskResult<T>, JoinError>) -> TaskResult<T> {
@@ -202,14 +226,16 @@ impl<T> TaskHandle<T> {
     /// stored it; never waits. (Once `run` has returned normally, every task's
     /// outcome is stored: `run` waits for that.)
     fn fetch_outcome(&self, state: &mut State<T>) {
-        let State::Running(join) = state else { return };
+        let Some((join, here)) = state.join() else {
+            return;
+        };
         if !join.is_finished() {
             return;
         }
         // `unconstrained`: a finished handle must not report Pending because the
         // calling task ran out of tokio's cooperative budget.
         if let Some(joined) = tokio::task::unconstrained(join).now_or_never() {
-            *state = State::Done(from_join(joined));
+            *state = ended(joined, here);
         }
     }
 
@@ -218,16 +244,31 @@ impl<T> TaskHandle<T> {
     /// [`TaskError::Cancelled`]. No effect on a finished task, nor on a
     /// `spawn_blocking` task that has started (threads cannot be interrupted).
     pub fn cancel(&self) {
-        if let State::Running(join) = &*self.state() {
+        let mut state = self.state();
+        if let State::Running(_) = &*state {
+            let State::Running(join) = std::mem::replace(&mut *state, State::Taken) else {
+                unreachable!("matched above");
+            };
             join.abort();
+            *state = State::Aborting(join);
         }
+    }
+
+    /// Whether the task was cancelled through this handle's
+    /// [`cancel`](Self::cancel) (rather than by its group, or not at all).
+    /// Its group's [`cancel_reason_of`](crate::TaskGroup::cancel_reason_of)
+    /// says why any task was cancelled.
+    pub fn is_cancelled_here(&self) -> bool {
+        let mut state = self.state();
+        self.fetch_outcome(&mut state);
+        matches!(*state, State::CancelledHere)
     }
 
     /// Whether the task has finished (with a value, an error, a panic, or cancelled).
     pub fn is_finished(&self) -> bool {
         match &*self.state() {
-            State::Running(join) => join.is_finished(),
-            State::Done(_) | State::Taken => true,
+            State::Running(join) | State::Aborting(join) => join.is_finished(),
+            State::Done(_) | State::CancelledHere | State::Taken => true,
         }
     }
 
@@ -238,7 +279,10 @@ impl<T> TaskHandle<T> {
     pub fn is_cancelled(&self) -> bool {
         let mut state = self.state();
         self.fetch_outcome(&mut state);
-        matches!(*state, State::Done(Err(TaskError::Cancelled)))
+        matches!(
+            *state,
+            State::Done(Err(TaskError::Cancelled)) | State::CancelledHere
+        )
     }
 
     /// The task's id, unique in the process.
@@ -302,8 +346,16 @@ fn take<T>(state: &mut State<T>) -> Result<T, TaskError> {
             *state = State::Done(Err(error.clone()));
             Err(error)
         }
+        State::CancelledHere => {
+            *state = State::CancelledHere;
+            Err(TaskError::Cancelled)
+        }
         State::Running(join) => {
             *state = State::Running(join);
+            Err(TaskError::Pending)
+        }
+        State::Aborting(join) => {
+            *state = State::Aborting(join);
             Err(TaskError::Pending)
         }
         State::Taken => Err(TaskError::AlreadyTaken),
@@ -323,9 +375,9 @@ impl<T> Future for TaskHandle<T> {
             .state
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner);
-        if let State::Running(join) = state {
+        if let Some((join, here)) = state.join() {
             let joined = std::task::ready!(Pin::new(join).poll(cx));
-            *state = State::Done(from_join(joined));
+            *state = ended(joined, here);
         }
         Poll::Ready(take(state))
     }

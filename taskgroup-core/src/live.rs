@@ -35,11 +35,25 @@
 //! the same atomic as the count, so a spawn and the group's decision to finish
 //! cannot race: a spawn either counts itself in before the group sees zero, or
 //! sees the bit and is refused.
+//!
+//! Background tasks are counted in the same word, in a field of their own
+//! (bits 32 to 62): the moment the *ordinary* units (the body and the ordinary
+//! tasks) reach zero is when the group's work is done and its background tasks
+//! are cancelled, and reading both counts from one word makes that moment
+//! exact. A group without background tasks keeps that field at zero and pays
+//! nothing for it.
 
-use crate::sync::{AtomicUsize, Ordering};
+use crate::sync::{AtomicU64, Ordering};
 
 /// Set once the group refuses new units (cancelling or finished).
-const CLOSED: usize = 1 << (usize::BITS - 1);
+const CLOSED: u64 = 1 << 63;
+/// One background task, in the background field.
+const BACKGROUND: u64 = 1 << 32;
+/// The ordinary units: the body and the ordinary tasks. Registry keys are 32
+/// bits, so no more tasks than this can run in one group at once anyway.
+const ORDINARY: u64 = BACKGROUND - 1;
+/// The background tasks.
+const BACKGROUNDS: u64 = !CLOSED & !ORDINARY;
 
 /// A unit the group refused; `last`: it was the last to leave, wake the group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,13 +61,14 @@ pub(crate) struct Refused {
     pub(crate) last: bool,
 }
 
-/// Running units (the body counts as one) in the low bits, [`CLOSED`] on top.
-pub(crate) struct LiveCount(AtomicUsize);
+/// Running units (the body counts as one) in the low bits, the background
+/// tasks above them, [`CLOSED`] on top.
+pub(crate) struct LiveCount(AtomicU64);
 
 impl LiveCount {
     /// A count holding the body.
     pub(crate) fn new() -> Self {
-        LiveCount(AtomicUsize::new(1))
+        LiveCount(AtomicU64::new(1))
     }
 
     /// Counts a new unit in, unless the group is closed.
@@ -80,10 +95,44 @@ impl LiveCount {
         self.0.load(Ordering::Acquire) & !CLOSED == 0
     }
 
-    /// Counts a unit out; `true` when it was the last one (wake the group).
+    /// Counts an ordinary unit out; `true` when it was the last ordinary one
+    /// (wake the group: it is finished, or its background tasks must stop).
     pub(crate) fn leave(&self) -> bool {
         let before = self.0.fetch_sub(1, Ordering::AcqRel);
-        before & !CLOSED == 1
+        before & ORDINARY == 1
+    }
+
+    /// Counts a background task in (before it is spawned as an ordinary unit),
+    /// unless the group is closed.
+    pub(crate) fn try_enter_background(&self) -> Result<(), Refused> {
+        let before = self.0.fetch_add(BACKGROUND, Ordering::AcqRel);
+        if before & CLOSED == 0 {
+            return Ok(());
+        }
+        Err(Refused {
+            last: self.leave_background(),
+        })
+    }
+
+    /// Counts out a background task that was never spawned; `true` when it
+    /// was the last unit (wake the group).
+    pub(crate) fn leave_background(&self) -> bool {
+        let before = self.0.fetch_sub(BACKGROUND, Ordering::AcqRel);
+        before & !CLOSED == BACKGROUND
+    }
+
+    /// A background task ends: it turns back into an ordinary unit, which its
+    /// task then counts out as every task does. One step, so the total never
+    /// dips and the group never sees its work done early.
+    pub(crate) fn background_ended(&self) {
+        self.0.fetch_sub(BACKGROUND - 1, Ordering::AcqRel);
+    }
+
+    /// Whether the body and every ordinary task have finished while background
+    /// tasks still run: time to cancel them.
+    pub(crate) fn only_background_left(&self) -> bool {
+        let now = self.0.load(Ordering::Acquire);
+        now & ORDINARY == 0 && now & BACKGROUNDS != 0
     }
 
     /// Closes the group if nothing runs any more; `true` once it is finished.
@@ -99,7 +148,8 @@ impl LiveCount {
 
     /// How many units are counted in (the body too, while it runs).
     pub(crate) fn running(&self) -> usize {
-        self.0.load(Ordering::Relaxed) & !CLOSED
+        let now = self.0.load(Ordering::Relaxed);
+        ((now & ORDINARY) + ((now & BACKGROUNDS) >> 32)) as usize
     }
 
     /// Refuses new units from now on.

@@ -149,6 +149,18 @@ impl<H: TaskControl, I: Clone, N: Clone> Tasks<H, I, N> {
         Some((info, name.cloned()))
     }
 
+    /// Calls `each` with every entry (its task, `None` while being spawned;
+    /// who it is; its name or other rare data), under the lock: for a
+    /// snapshot of the group, which copies what it needs and lets go.
+    pub(crate) fn for_each(&self, mut each: impl FnMut(Option<&H>, &I, Option<&N>)) {
+        let registry = lock(&self.registry);
+        let names = registry.names.as_ref();
+        for (key, entry) in registry.entries.iter() {
+            let aside = names.and_then(|names| names.get(&key));
+            each(entry.task.as_ref(), &entry.info, aside);
+        }
+    }
+
     /// Aborts every task: each is dropped at its next poll (blocking tasks that
     /// started run to the end). Under the lock, which no ending task takes, so
     /// the aborted tasks, ending all at once, never wait for it; the entries

@@ -22,7 +22,8 @@ use crate::shared::{Config, Payload, Shared};
 use crate::summary::display;
 use crate::timeout::{ambient, clamp_far_future, deadline_after, earliest, with_ambient, Ambient};
 use crate::{
-    AnyError, BoxError, Cancelled, ConfigError, ErrorGroup, Leaf, Node, Origin, TaskGroup, Timeout,
+    AnyError, BoxError, CancelReason, Cancelled, ConfigError, ErrorGroup, Leaf, Node, Origin,
+    TaskGroup, Timeout,
 };
 
 pin_project_lite::pin_project! {
@@ -159,6 +160,9 @@ where
         let Some(group) = this.group.as_mut() else {
             panic!("a task group's `run` future polled after it completed");
         };
+        // The body and the scoped tasks run inside the group's span.
+        #[cfg(feature = "tracing")]
+        let _span = group.shared.span.clone().entered();
         if !group.advance(this.body.as_mut(), cx) {
             return Poll::Pending;
         }
@@ -201,7 +205,7 @@ impl<B: Future<Output = ()> + Unpin> Group<B> {
         if shared.is_stopped() {
             stop(body.as_mut(), &self.scoped);
         } else {
-            with_ambient(shared.ambient, || {
+            with_ambient(&shared.ambient, || {
                 body.as_mut().advance(shared, cx, &self.origin);
                 self.scoped.advance(shared, cx);
             });
@@ -212,6 +216,9 @@ impl<B: Future<Output = ()> + Unpin> Group<B> {
         // Nothing left running: the group is done even if its deadline has passed
         // meanwhile, as Python's timeout only fires at a suspension point.
         if !shared.try_finish() {
+            if let Some(deadline) = shared.schedule.take_change() {
+                self.timers.reschedule(deadline);
+            }
             self.timers.poll_deadline(shared, cx, &self.origin);
             // The grace period ended, or the deadline stopped the group just
             // now (without a grace period): the body and scoped tasks go.
@@ -267,6 +274,9 @@ fn start(builder: Settings, origin: &Origin) -> Result<(Arc<Shared>, Timers), Er
         supervise: builder.supervise,
         limit: builder.limit,
         ambient: Ambient::for_children(own, builder.grace, enclosing),
+        deadline: own,
+        #[cfg(feature = "tokio-util")]
+        cancel_on: builder.cancel_on,
     };
     let timers = Timers {
         deadline: own.map(|d| Box::pin(sleep_until(d))),
@@ -274,7 +284,7 @@ fn start(builder: Settings, origin: &Origin) -> Result<(Arc<Shared>, Timers), Er
         timeout,
         grace: None,
     };
-    Ok((Arc::new(Shared::new(config, runtime)), timers))
+    Ok((Shared::new(config, runtime), timers))
 }
 
 pin_project_lite::pin_project! {
@@ -327,7 +337,7 @@ where
                     group => group,
                 });
                 if !shared.supervise {
-                    shared.cancel();
+                    shared.cancel(CancelReason::BodyFailed);
                 }
             }
             Some(Err(payload)) => shared.panicked(payload),
@@ -386,8 +396,15 @@ impl Timers {
         if !Ambient::is_stopping(self.enclosing, Instant::now()) {
             let leaf = Leaf::new(AnyError::from(self.timeout)).with_origin(origin.clone());
             shared.push(Node::Leaf(leaf));
-            shared.cancel();
+            shared.cancel(CancelReason::Deadline);
         }
+    }
+
+    /// The body or a task moved the deadline: a new timer, and the leaf says
+    /// "deadline expired" since the builder's timeout no longer applies.
+    fn reschedule(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline.map(|d| Box::pin(sleep_until(d)));
+        self.timeout.after = None;
     }
 
     /// Once the group is cancelling, waits out the grace period, then stops the
@@ -396,7 +413,9 @@ impl Timers {
         if !shared.cancellation.is_fired() || shared.is_stopped() {
             return false;
         }
-        let period = shared.grace.unwrap_or_default();
+        let Some(period) = shared.grace_period() else {
+            return false; // the enclosing group's grace period applies
+        };
         let timer = self.grace.get_or_insert_with(|| Box::pin(sleep(period)));
         if timer.as_mut().poll(cx).is_pending() {
             return false;

@@ -41,7 +41,7 @@ impl<T> ScopedGuard<T> {
                     group => group,
                 };
                 let message = summary(&node);
-                self.shared.fail(node);
+                self.shared.fail(node, Some(&self.origin));
                 Err(TaskError::Failed(message.into()))
             }
             Err(payload) => {

@@ -15,4 +15,6 @@ pub(crate) struct Settings {
     pub(crate) limit: Option<usize>,
     pub(crate) grace: Option<Duration>,
     pub(crate) supervise: bool,
+    #[cfg(feature = "tokio-util")]
+    pub(crate) cancel_on: Option<tokio_util::sync::CancellationToken>,
 }

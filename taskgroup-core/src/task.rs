@@ -107,14 +107,15 @@ impl TaskGuard {
         match outcome {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => {
-                let node = match (Node::error(error), self.shared.origin(self.key)) {
+                let origin = self.shared.origin(self.key);
+                let node = match (Node::error(error), origin.clone()) {
                     (Node::Leaf(leaf), Some(origin)) => Node::Leaf(leaf.with_origin(origin)),
                     (node, _) => node,
                 };
                 // A summary, not the error drawn in full: cheap for a deep group,
                 // and it cannot panic, so the error is always collected.
                 let message = summary(&node);
-                self.shared.fail(node);
+                self.shared.fail(node, origin.as_ref());
                 Err(TaskError::Failed(message.into()))
             }
             Err(payload) => {
@@ -159,6 +160,9 @@ pin_project_lite::pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if this.future.is_some() {
+                if this.guard.shared.is_stopped() {
+                    this.guard.shared.count_cancelled(); // aborted by its group
+                }
                 let mut future = this.future;
                 // A group the aborted future was running hands its own tasks
                 // to this task's group, which then waits for them.
@@ -189,7 +193,7 @@ where
         let Some(future) = slot.as_mut().as_pin_mut() else {
             return Poll::Ready(Err(TaskError::AlreadyTaken)); // polled after completion
         };
-        let ambient = this.guard.shared.ambient;
+        let ambient = &this.guard.shared.ambient;
         let polled = with_ambient(ambient, || {
             std::panic::catch_unwind(AssertUnwindSafe(|| {
                 future.poll(cx).map(TaskOutput::into_result)
@@ -290,7 +294,13 @@ where
                 return Poll::Ready(Err(TaskError::Cancelled)); // ended already
             };
             let guard = &this.task.guard;
-            if std::task::ready!(admission.poll_turn(cx, &guard.shared)).is_none() {
+            let queued = matches!(admission, Admission::Queued(_));
+            let turn = std::task::ready!(admission.poll_turn(cx, &guard.shared));
+            if queued {
+                guard.shared.admitted(guard.key); // no longer waiting, for snapshots
+            }
+            if turn.is_none() {
+                guard.shared.count_cancelled(); // never given its turn
                 *this.admission = None;
                 return Poll::Ready(Err(TaskError::Cancelled));
             }
@@ -363,7 +373,11 @@ where
     R: TaskOutput,
 {
     let shared = Arc::clone(&task.guard.shared);
+    let queued = matches!(admission, Admission::Queued(_));
     let turn = std::future::poll_fn(|cx| admission.poll_turn(cx, &shared)).await;
+    if queued {
+        shared.admitted(task.guard.key); // no longer waiting, for snapshots
+    }
     let permit = match (turn, admission) {
         (Some(()), Admission::Admitted(permit)) => Some(permit),
         _ => return Err(TaskError::Cancelled), // `task` drops its function

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::nested::{self, GroupKey};
+
 /// The leaf a group adds when its timeout or deadline expires; the group then
 /// cancels its body and tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,19 +90,30 @@ pub(crate) fn ambient() -> Option<Ambient> {
     AMBIENT.with(Cell::get)
 }
 
-/// Runs `poll` with `ambient` as the ambient deadline, restoring the previous one
-/// afterwards, even if `poll` panics.
-pub(crate) fn with_ambient<R>(ambient: Option<Ambient>, poll: impl FnOnce() -> R) -> R {
-    if ambient.is_none() {
+/// What a group tells the code it polls (its body and its tasks) about itself:
+/// its deadlines, for the groups that nest in it, and its key, so that a nested
+/// group can link itself under it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Context {
+    pub(crate) deadlines: Option<Ambient>,
+    pub(crate) group: GroupKey,
+}
+
+/// Runs `poll` with `context` as the current group and ambient deadline,
+/// restoring the previous ones afterwards, even if `poll` panics.
+#[inline]
+pub(crate) fn with_ambient<R>(context: &Context, poll: impl FnOnce() -> R) -> R {
+    let _group = nested::enter(context.group);
+    let Some(ambient) = context.deadlines else {
         return poll();
-    }
+    };
     struct Restore(Option<Ambient>);
     impl Drop for Restore {
         fn drop(&mut self) {
             AMBIENT.with(|cell| cell.set(self.0));
         }
     }
-    let _restore = Restore(AMBIENT.with(|cell| cell.replace(ambient)));
+    let _restore = Restore(AMBIENT.with(|cell| cell.replace(Some(ambient))));
     poll()
 }
 

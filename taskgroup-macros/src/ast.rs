@@ -13,7 +13,7 @@ use syn::{Arm, Attribute, Expr, Ident, Pat, Path, Token, Type};
 ///
 /// ```text
 /// task_group! {
-///     (OPTION = EXPR ,)*                   // name, timeout, deadline, limit, grace
+///     (OPTION = EXPR ,)*                   // name, timeout, deadline, limit, grace, cancel_on
 ///     (supervise ,)? (local ,)?
 ///     (async)? (move)? |tg| BODY           // `|_|` or `||` when the handle is not needed
 ///     (except* CATCH (as IDENT)? => ARM ,?)*
@@ -36,6 +36,7 @@ pub(crate) struct TaskGroupInput {
 ///
 /// ```text
 /// name = EXPR | timeout = EXPR | deadline = EXPR | limit = EXPR | grace = EXPR
+///     | cancel_on = EXPR                 // a `CancellationToken` (feature `tokio-util`)
 ///     | supervise | local                // flags: `local` makes the handle a `LocalScope`
 /// ```
 pub(crate) struct GroupOption {
@@ -57,12 +58,13 @@ pub(crate) enum OptionKind {
     Grace,
     Supervise,
     Local,
+    CancelOn,
 }
 
 impl OptionKind {
     /// The options in the order the error messages list them.
     pub(crate) const NAMES: &'static str =
-        "`name`, `timeout`, `deadline`, `limit`, `grace`, `supervise`, `local`";
+        "`name`, `timeout`, `deadline`, `limit`, `grace`, `cancel_on`, `supervise`, `local`";
 
     /// The option a name stands for, if it is one.
     pub(crate) fn from_ident(ident: &Ident) -> Option<Self> {
@@ -74,6 +76,7 @@ impl OptionKind {
             "grace" => OptionKind::Grace,
             "supervise" => OptionKind::Supervise,
             "local" => OptionKind::Local,
+            "cancel_on" => OptionKind::CancelOn,
             _ => return None,
         })
     }
@@ -93,6 +96,7 @@ impl OptionKind {
             OptionKind::Grace => "grace",
             OptionKind::Supervise => "supervise",
             OptionKind::Local => "local",
+            OptionKind::CancelOn => "cancel_on",
         }
     }
 }

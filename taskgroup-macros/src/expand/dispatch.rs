@@ -314,8 +314,11 @@ fn lower_take(catch: &Catch, private: &TokenStream) -> TokenStream {
             let take = quote_spanned!(ty.span()=> <#ty as #private::CatchableError>::take_if);
             quote! {
                 #take(&mut #dispatch, |#leaf| match #leaf {
-                    // A binding in a pattern was reported; it would only add a warning.
-                    #[allow(unused_variables)]
+                    // A binding in a pattern was reported; it would only add a
+                    // warning. The braces of a unit variant (`JobError::Timeout {}`)
+                    // are the grammar's, not a style to lint (clippy's
+                    // `unneeded_struct_pattern`, in its `style` group).
+                    #[allow(unused_variables, clippy::style)]
                     #(#pats)|* => true,
                     _ => false,
                 })

@@ -52,7 +52,7 @@ pub(crate) fn task_group(input: &TaskGroupInput, private: &TokenStream) -> Token
 /// __taskgroup::TaskGroup::builder()
 ///     .timeout(EXPR) ...                          // each option; `.supervise()`, `.local()` for the flags
 ///                                                 // (with `local`, `tg: __taskgroup::LocalScope`)
-///     .run(async MOVE? |tg: __taskgroup::TaskGroup| -> Result<_, __taskgroup::BoxError> {
+///     .run(async MOVE? |tg: __taskgroup::Scope| -> Result<_, __taskgroup::BoxError> {
 ///         let __taskgroup_value = Ok(match () { () => BODY });  // `?` in BODY fails the body
 ///         __taskgroup_value
 ///     })
@@ -90,7 +90,7 @@ fn lower_run(input: &TaskGroupInput, private: &TokenStream) -> TokenStream {
         {
             quote!(#private::LocalScope)
         }
-        None => quote!(#private::TaskGroup),
+        None => quote!(#private::Scope),
     };
     let expr = &body.expr;
     let value = Ident::new("__taskgroup_value", Span::mixed_site());
