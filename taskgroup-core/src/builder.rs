@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::run::Run;
+use crate::settings::Settings;
 use crate::{BoxError, LocalScope, Scope};
 
 /// The mode of a [`Builder`] whose group's scoped tasks must be `Send` (the
@@ -48,19 +49,6 @@ pub enum Local {}
 pub struct Builder<M = Threaded> {
     pub(crate) settings: Settings,
     mode: PhantomData<fn() -> M>,
-}
-
-/// What a builder collects, whatever its mode.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Settings {
-    pub(crate) name: Option<Arc<str>>,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) deadline: Option<Instant>,
-    pub(crate) limit: Option<usize>,
-    pub(crate) grace: Option<Duration>,
-    pub(crate) supervise: bool,
-    #[cfg(feature = "tokio-util")]
-    pub(crate) cancel_on: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl Default for Builder {

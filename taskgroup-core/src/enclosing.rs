@@ -9,16 +9,15 @@
 //! unit more until the nested group's last task is gone, so no task outlives
 //! the group that enclosed it.
 //!
-//! Which group encloses is a thread-local, set while a group polls or drops
-//! its body and scoped tasks (and while a spawned task's future is dropped by
-//! an abort), rather than a pointer every group carries: only a group dropped
-//! mid-way reads it.
+//! Which group encloses is a thread-local, set while a group drops its body
+//! and scoped tasks (and while a spawned task's future is dropped by an
+//! abort), rather than a pointer every group carries: only a group dropped
+//! mid-way reads it. The count handed over is kept in `handover.rs`.
 
 use std::cell::RefCell;
 use std::sync::Arc;
 
 use crate::shared::Shared;
-use crate::sync::{lock, AtomicBool, Mutex, Ordering};
 
 thread_local! {
     static ENCLOSING: RefCell<Option<Arc<Shared>>> = const { RefCell::new(None) };
@@ -41,34 +40,4 @@ pub(crate) fn with_enclosing<R>(shared: &Arc<Shared>, f: impl FnOnce() -> R) -> 
 /// The group enclosing the code running now, if any.
 pub(crate) fn enclosing() -> Option<Arc<Shared>> {
     ENCLOSING.with(|cell| cell.borrow().clone())
-}
-
-/// The group that adopted a dropped group's remaining tasks, and counts one
-/// unit for them until they are gone.
-#[derive(Default)]
-pub(crate) struct Handover {
-    /// Set once an adopter is: a group that was never dropped mid-way checks
-    /// only this flag when its count reaches zero.
-    adopted: AtomicBool,
-    adopter: Mutex<Option<Arc<Shared>>>,
-}
-
-impl Handover {
-    /// Makes `adopter` count one unit until `release`.
-    pub(crate) fn adopt(&self, adopter: Arc<Shared>) {
-        adopter.enter_adopted();
-        *lock(&self.adopter) = Some(adopter);
-        self.adopted.store(true, Ordering::Release);
-    }
-
-    /// The dropped group's count reached zero: the adopter's unit leaves (once).
-    pub(crate) fn release(&self) {
-        if !self.adopted.load(Ordering::Acquire) {
-            return;
-        }
-        let adopter = lock(&self.adopter).take();
-        if let Some(adopter) = adopter {
-            adopter.leave();
-        }
-    }
 }

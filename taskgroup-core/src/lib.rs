@@ -24,6 +24,7 @@ mod error_group;
 mod errors;
 mod group;
 mod handle;
+mod handover;
 mod leaf;
 mod live;
 mod nested;
@@ -37,6 +38,7 @@ mod scoped;
 mod scoped_handle;
 mod scoped_set;
 mod scoped_task;
+mod settings;
 mod shape;
 mod shared;
 #[cfg(feature = "tokio-util")]

@@ -14,10 +14,10 @@ use futures_util::FutureExt;
 use tokio::time::{sleep, sleep_until, Instant, Sleep};
 
 use crate::any_error::box_error;
-use crate::builder::Settings;
 use crate::enclosing::{enclosing, with_enclosing};
 use crate::scope::BodyScope;
 use crate::scoped::Incoming;
+use crate::settings::Settings;
 use crate::shared::{Config, Payload, Shared};
 use crate::summary::display;
 use crate::timeout::{ambient, clamp_far_future, deadline_after, earliest, with_ambient, Ambient};

@@ -23,7 +23,7 @@ use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 
 use crate::cancel_reason::{cancelled_note, ReasonSlot};
-use crate::enclosing::Handover;
+use crate::handover::{Adopter, Handover};
 use crate::live::LiveCount;
 use crate::nested::{self, GroupKey, Nested};
 use crate::origin::TaskName;
@@ -79,7 +79,7 @@ pub(crate) struct Shared {
     panic: Mutex<Option<Payload>>,
     finished: AtomicBool,
     /// Who waits for this group's tasks if its future is dropped mid-way.
-    handover: Handover,
+    handover: Handover<Shared>,
     /// What snapshots read besides the registry.
     pub(crate) watch: Watch,
     /// The group's span, parent of its tasks' spans.
@@ -176,13 +176,6 @@ impl Shared {
             self.waker.wake();
             self.handover.release();
         }
-    }
-
-    /// Counts in the unit of a nested group's remaining tasks (see
-    /// [`Handover`]), even if the group is closed: it is stopping, and the
-    /// unit that drops the nested group keeps it from finishing meanwhile.
-    pub(crate) fn enter_adopted(&self) {
-        self.live.enter();
     }
 
     /// Hands what is still running over to `adopter`, which counts it as one
@@ -476,5 +469,18 @@ impl Nested for Shared {
 
     fn snapshot(&self) -> (Option<tokio::task::Id>, crate::GroupSnapshot) {
         (self.watch.runs_in(), self.take_snapshot())
+    }
+}
+
+impl Adopter for Shared {
+    /// Counts in the unit of a nested group's remaining tasks, even if the
+    /// group is closed: it is stopping, and the unit that drops the nested
+    /// group keeps it from finishing meanwhile.
+    fn enter_adopted(&self) {
+        self.live.enter();
+    }
+
+    fn leave(&self) {
+        Shared::leave(self);
     }
 }
