@@ -99,6 +99,7 @@ impl TaskGroup {
         match self.spawn_with(name, task, location) {
             Ok(handle) => {
                 self.shared.watch.background(handle.id()); // for snapshots
+                self.shared.trim_watch();
                 self.shared.leave(); // the task's unit now counts as background
                 handle
             }

@@ -311,6 +311,7 @@ impl TaskGroup {
         let admission = Admission::queue(limit);
         if let Admission::Queued(_) = admission {
             self.shared.watch.queued(id);
+            self.shared.trim_watch();
         }
         admission
     }

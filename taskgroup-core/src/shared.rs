@@ -337,6 +337,11 @@ impl Shared {
         self.ambient.group
     }
 
+    /// How many units (the body, tasks, background tasks) are running.
+    pub(crate) fn running(&self) -> usize {
+        self.live.running()
+    }
+
     /// Calls `each` with every entry of the registry (see [`Tasks::for_each`]).
     pub(crate) fn each_task(
         &self,

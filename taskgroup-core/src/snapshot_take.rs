@@ -48,6 +48,24 @@ impl TaskGroup {
 }
 
 impl Shared {
+    /// Drops the ids of ended tasks from what the snapshot tracks once it
+    /// holds more than twice the units still running (amortised: one scan of
+    /// the registry per doubling). A task spawned by another thread during the
+    /// scan may lose its mark and show as running rather than background:
+    /// the scan keeps only what it saw, and a snapshot is a moment's view.
+    pub(crate) fn trim_watch(&self) {
+        if self.watch.tracked() <= 2 * self.running() + 16 {
+            return;
+        }
+        let mut running = std::collections::BTreeSet::new();
+        self.each_task(|handle, &(id, _), _| {
+            if !handle.is_some_and(tokio::task::AbortHandle::is_finished) {
+                running.insert(id);
+            }
+        });
+        self.watch.retain(|id| running.contains(id));
+    }
+
     /// This group's snapshot, with the groups nested in it.
     pub(crate) fn take_snapshot(&self) -> GroupSnapshot {
         let shared = self;
@@ -113,5 +131,41 @@ impl Shared {
             tasks,
             groups,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::TaskGroup;
+
+    /// Ended background tasks (and aborted queued ones) are forgotten by what
+    /// a snapshot tracks: a long-lived group does not grow with every task it
+    /// ever ran.
+    #[tokio::test(flavor = "current_thread")]
+    async fn ended_tasks_are_forgotten_by_the_snapshot_tracking() {
+        TaskGroup::builder()
+            .limit(1)
+            .run(|tg| async move {
+                for _ in 0..1_000 {
+                    let handle = tg.spawn_background(async { Ok::<_, std::io::Error>(()) });
+                    let _ = handle.await;
+                }
+                let holder = tg.spawn(std::future::pending::<()>()); // takes the one permit
+                tokio::task::yield_now().await;
+                for _ in 0..1_000 {
+                    let queued = tg.spawn(std::future::pending::<()>());
+                    queued.cancel();
+                    let _ = queued.await;
+                }
+                holder.cancel();
+                let tracked = tg.shared.watch.tracked();
+                assert!(
+                    tracked <= 2 * tg.shared.running() + 17,
+                    "{tracked} ids still tracked"
+                );
+                Ok::<_, std::io::Error>(())
+            })
+            .await
+            .unwrap();
     }
 }

@@ -123,6 +123,24 @@ impl Watch {
         });
     }
 
+    /// How many task ids the waiting and background sets hold, ended tasks'
+    /// included.
+    pub(crate) fn tracked(&self) -> usize {
+        lock(&self.rare)
+            .as_ref()
+            .map_or(0, |rare| rare.waiting.len() + rare.background.len())
+    }
+
+    /// Forgets the ids of tasks that are no longer running (`running` says
+    /// which are), so that a long-lived group that spawns many background
+    /// tasks, or whose queued tasks are aborted, does not grow without bound.
+    pub(crate) fn retain(&self, running: impl Fn(&TaskId) -> bool) {
+        if let Some(rare) = lock(&self.rare).as_mut() {
+            rare.waiting.retain(&running);
+            rare.background.retain(&running);
+        }
+    }
+
     /// The tokio task the group runs in, if it is nested.
     pub(crate) fn runs_in(&self) -> Option<tokio::task::Id> {
         lock(&self.rare).as_ref().and_then(|rare| rare.runs_in)
