@@ -88,6 +88,8 @@ struct Group<B> {
     timers: Timers,
     origin: Origin,
     scoped: Arc<Incoming<B>>,
+    /// A scoped task was ever spawned: until then a round skips the set.
+    scoped_seen: bool,
 }
 
 impl<F, Fut, T, E, S> Run<F, Fut, T, S>
@@ -155,6 +157,7 @@ where
                 timers,
                 origin,
                 scoped: incoming,
+                scoped_seen: false,
             });
         }
         let Some(group) = this.group.as_mut() else {
@@ -207,7 +210,7 @@ impl<B: Future<Output = ()> + Unpin> Group<B> {
         } else {
             with_ambient(&shared.ambient, || {
                 body.as_mut().advance(shared, cx, &self.origin);
-                self.scoped.advance(shared, cx);
+                self.scoped.advance(&mut self.scoped_seen, shared, cx);
             });
             if shared.is_stopped() {
                 stop(body.as_mut(), &self.scoped);

@@ -91,7 +91,25 @@ impl<B: Future<Output = ()> + Unpin> Incoming<B> {
     /// One round of the scoped tasks, after the body; the tasks spawned during
     /// it are polled next round (after the body again), and the `run` future
     /// is woken for it.
-    pub(crate) fn advance(&self, shared: &Shared, cx: &mut Context<'_>) {
+    ///
+    /// `seen` belongs to the `run` future: whether a task was ever spawned.
+    /// Until then a round takes no lock and polls nothing, so a group that
+    /// never spawns a scoped task pays two loads and a store per round for
+    /// them, and a spawn pays nothing extra.
+    pub(crate) fn advance(&self, seen: &mut bool, shared: &Shared, cx: &mut Context<'_>) {
+        if !*seen {
+            if !self.queued.load(Ordering::SeqCst) {
+                // A spawn racing with this check (from another thread) either
+                // sees `polling` cleared and wakes the group, or is seen by
+                // the second look at `queued`, and polled next round.
+                self.polling.store(false, Ordering::SeqCst);
+                if self.queued.load(Ordering::SeqCst) {
+                    cx.waker().wake_by_ref();
+                }
+                return;
+            }
+            *seen = true;
+        }
         self.queued.store(false, Ordering::SeqCst);
         {
             let mut set = lock(&self.set);
